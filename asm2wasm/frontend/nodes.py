@@ -1,0 +1,282 @@
+"""The syntax tree of one asm.js module: the only thing the front ends produce and the checker reads.
+
+A reduced ESTree: just the forms asm.js can contain. Every node carries `loc` (1-based line, 0-based column of
+its first character). Both front ends (the esprima adapter and the fast asm.js parser) must build identical trees
+for the same source; `dump()` gives a stable text form to compare them.
+
+Anything JavaScript has and asm.js does not (objects in bodies, `this`, strings, `new` in a function, ...) is
+represented by `Unsupported`, so that the checker, not the parser, reports it with the asm.js reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from asm2wasm.diagnostics import Loc
+
+
+class Node:
+    __slots__ = ()
+    loc: Loc
+
+
+# ---- expressions ---------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True, eq=False)
+class Num(Node):
+    """A numeric literal. `is_double` is true when the source text has a '.' (or an exponent): §6.6.1."""
+
+    value: float | int
+    is_double: bool
+    loc: Loc
+
+
+@dataclass(slots=True, eq=False)
+class Name(Node):
+    id: str
+    loc: Loc
+
+
+@dataclass(slots=True, eq=False)
+class Dot(Node):
+    """`obj.prop` (stdlib.Math.sin, foreign.f)."""
+
+    obj: Node
+    prop: str
+    loc: Loc
+
+
+@dataclass(slots=True, eq=False)
+class Index(Node):
+    """`obj[index]` (heap access, function table lookup)."""
+
+    obj: Node
+    index: Node
+    loc: Loc
+
+
+@dataclass(slots=True, eq=False)
+class Call(Node):
+    callee: Node
+    args: list[Node]
+    loc: Loc
+
+
+@dataclass(slots=True, eq=False)
+class New(Node):
+    """`new stdlib.Int32Array(heap)`: only in module-level variable declarations."""
+
+    callee: Node
+    args: list[Node]
+    loc: Loc
+
+
+@dataclass(slots=True, eq=False)
+class Unary(Node):
+    op: str  # "+", "-", "~", "!"
+    arg: Node
+    loc: Loc
+
+
+@dataclass(slots=True, eq=False)
+class Binary(Node):
+    op: str  # arithmetic, bitwise, shift and comparison operators ("&&" and "||" are Unsupported)
+    left: Node
+    right: Node
+    loc: Loc
+
+
+@dataclass(slots=True, eq=False)
+class Cond(Node):
+    test: Node
+    then: Node
+    orelse: Node
+    loc: Loc
+
+
+@dataclass(slots=True, eq=False)
+class Assign(Node):
+    """`target = value` (only plain `=`; compound assignment is Unsupported)."""
+
+    target: Node
+    value: Node
+    loc: Loc
+
+
+@dataclass(slots=True, eq=False)
+class Seq(Node):
+    """The comma operator."""
+
+    exprs: list[Node]
+    loc: Loc
+
+
+@dataclass(slots=True, eq=False)
+class Str(Node):
+    value: str
+    loc: Loc
+
+
+@dataclass(slots=True, eq=False)
+class ObjectLit(Node):
+    """`{name: f, ...}`: only as the export object. Keys are identifiers or strings."""
+
+    props: list[tuple[str, Node]]
+    loc: Loc
+
+
+@dataclass(slots=True, eq=False)
+class ArrayLit(Node):
+    """`[f, g, ...]`: only as a function table."""
+
+    elements: list[Node]
+    loc: Loc
+
+
+@dataclass(slots=True, eq=False)
+class Unsupported(Node):
+    """Valid JavaScript that asm.js does not allow; `what` names it for the error message."""
+
+    what: str
+    loc: Loc
+
+
+# ---- statements ----------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True, eq=False)
+class VarDecl(Node):
+    """`var a = init, b = init;` (asm.js requires every initialiser)."""
+
+    decls: list[tuple[str, Node | None, Loc]]
+    loc: Loc
+
+
+@dataclass(slots=True, eq=False)
+class ExprStmt(Node):
+    expr: Node
+    loc: Loc
+
+
+@dataclass(slots=True, eq=False)
+class Block(Node):
+    body: list[Node]
+    loc: Loc
+
+
+@dataclass(slots=True, eq=False)
+class Empty(Node):
+    loc: Loc
+
+
+@dataclass(slots=True, eq=False)
+class If(Node):
+    test: Node
+    then: Node
+    orelse: Node | None
+    loc: Loc
+
+
+@dataclass(slots=True, eq=False)
+class Return(Node):
+    arg: Node | None
+    loc: Loc
+
+
+@dataclass(slots=True, eq=False)
+class While(Node):
+    test: Node
+    body: Node
+    loc: Loc
+
+
+@dataclass(slots=True, eq=False)
+class DoWhile(Node):
+    body: Node
+    test: Node
+    loc: Loc
+
+
+@dataclass(slots=True, eq=False)
+class For(Node):
+    init: Node | None  # an expression (a `var` here is Unsupported)
+    test: Node | None
+    update: Node | None
+    body: Node
+    loc: Loc
+
+
+@dataclass(slots=True, eq=False)
+class Break(Node):
+    label: str | None
+    loc: Loc
+
+
+@dataclass(slots=True, eq=False)
+class Continue(Node):
+    label: str | None
+    loc: Loc
+
+
+@dataclass(slots=True, eq=False)
+class Labeled(Node):
+    label: str
+    body: Node
+    loc: Loc
+
+
+@dataclass(slots=True, eq=False)
+class Case(Node):
+    test: Node | None  # None for `default:`
+    body: list[Node]
+    loc: Loc
+
+
+@dataclass(slots=True, eq=False)
+class Switch(Node):
+    disc: Node
+    cases: list[Case]
+    loc: Loc
+
+
+@dataclass(slots=True, eq=False)
+class FuncDecl(Node):
+    name: str
+    params: list[str]
+    body: list[Node]
+    loc: Loc
+    end: int = 0  # source offset just past the closing brace (for source ranges)
+
+
+@dataclass(slots=True, eq=False)
+class Module(Node):
+    """The asm.js module function. `body` holds every statement after the directive, in order."""
+
+    name: str | None
+    params: list[str]
+    directive: str  # "use asm" or "almost asm"
+    body: list[Node]
+    loc: Loc
+    start: int = 0  # source offsets of the module function (for extraction and rewriting)
+    end: int = 0
+
+
+def dump(node: object, indent: str = "") -> str:
+    """A stable, readable text form of a tree; two front ends agree iff their dumps are equal."""
+    if isinstance(node, Node):
+        parts = []
+        for f in fields(node):  # type: ignore[arg-type]
+            value = getattr(node, f.name)
+            if f.name in ("start", "end"):
+                continue
+            if f.name == "loc":
+                parts.append(f"@{value.line}:{value.col}")
+            else:
+                parts.append(f"{f.name}={dump(value, indent + '  ')}")
+        return f"{type(node).__name__}({', '.join(parts)})"
+    if isinstance(node, (list, tuple)):
+        return "[" + ", ".join(dump(item, indent) for item in node) + "]"
+    if isinstance(node, Loc):
+        return f"@{node.line}:{node.col}"
+    return repr(node)
