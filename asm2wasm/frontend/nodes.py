@@ -25,7 +25,9 @@ class Node:
 
 @dataclass(slots=True, eq=False)
 class Num(Node):
-    """A numeric literal. `is_double` is true when the source text has a '.' (or an exponent): §6.6.1."""
+    """A numeric literal (§6.6.1). `is_double` is true when the source text has a '.'; without one the value is an
+    exact int (`1e3` is the integer 1000, `0x10` is 16), except a fractional value such as `1e-3`, which is a double
+    (as in V8's asm.js scanner)."""
 
     value: float | int
     is_double: bool
@@ -147,10 +149,11 @@ class Unsupported(Node):
 
 @dataclass(slots=True, eq=False)
 class VarDecl(Node):
-    """`var a = init, b = init;` (asm.js requires every initialiser)."""
+    """`var a = init, b = init;` (asm.js requires every initialiser). `kind` is "const" for a module-level `const`."""
 
     decls: list[tuple[str, Node | None, Loc]]
     loc: Loc
+    kind: str = "var"
 
 
 @dataclass(slots=True, eq=False)

@@ -1,0 +1,40 @@
+# asm2wasm: `make demo` and `make test` set everything up on a fresh machine (a virtualenv in .venv, plus wabt).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+OUT := out
+FUZZ_SEEDS ?= 2000
+
+.PHONY: demo test fuzz lint tools clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+# Tools the tests run for real: node (for the asm.js reference and Wasm execution) and wabt (wat2wasm).
+tools:
+	@command -v node >/dev/null || { echo "node is required (Node.js 18 or newer)"; exit 1; }
+	@command -v wat2wasm >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wabt >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq wabt >/dev/null; fi; }
+
+demo: $(STAMP) tools
+	@mkdir -p $(OUT)
+	$(VENV)/bin/asm2wasm fixtures/demo/demo.asm.js -o $(OUT)/demo.wasm --js $(OUT)/demo.js
+	node fixtures/demo/run.js $(OUT)/demo.js
+	@echo "The Wasm module is $(OUT)/demo.wasm; its JS companion is $(OUT)/demo.js (and $(OUT)/demo.mjs)."
+
+test: $(STAMP) tools
+	$(PY) -m pytest -n 2 tests
+
+fuzz: $(STAMP) tools
+	FUZZ_SEEDS=$(FUZZ_SEEDS) $(PY) -m pytest -n 2 tests/fuzz
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check asm2wasm tests
+
+clean:
+	rm -rf $(VENV) $(OUT) .cache .pytest_cache

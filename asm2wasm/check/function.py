@@ -1,0 +1,777 @@
+"""Function validation (spec §6.4 ValidateFunction, §6.5 statements, §6.6-6.10 expressions and calls).
+
+One `FunctionChecker` per function body: it resolves names, infers each expression's type from the tables in
+`check/types.py` and builds the typed IR (`check/ir.py`). It stops at the first error (CompileError).
+Expression methods return `(asm.js type, IR node)`.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from typing import ClassVar
+
+from asm2wasm.check import ir
+from asm2wasm.check.env import Binding, FuncSig, GlobalEnv
+from asm2wasm.check.types import (
+    ADDITIVE_CHAIN_LIMIT,
+    BINARY,
+    DOUBLE_NOT,
+    FROUND_ARGS,
+    INT_ADDITIVE,
+    MIN_HEAP_BYTES,
+    MUL_LITERAL_LIMIT,
+    SHIFT_OF_SIZE,
+    STORE_CONVERSIONS,
+    UNARY,
+    WASM_TYPE,
+    HeapView,
+    is_a,
+)
+from asm2wasm.diagnostics import CompileError, Diagnostic, Loc
+from asm2wasm.frontend import nodes as n
+
+VT_OF = {"int": "i32", "double": "f64", "float": "f32"}
+RESULT_VT = {"signed": "i32", "double": "f64", "float": "f32", "void": None}
+# A value passed where a variable of the declared type is expected must be a subtype of it (§6.8.4).
+DECLARED = {"int": "int", "double": "double", "float": "float"}
+# FFI arguments (§6.9): the Wasm type each extern type is passed as, and the conversion it needs.
+FFI_ARG = (("signed", "i32", None), ("unsigned", "f64", "f64.convert_i32_u"), ("double", "f64", None))
+NO_BINDING = Binding("none")
+# Bitwise operators for which `x OP 0` is x itself (they only coerce the type).
+_IDENTITY_WITH_ZERO = frozenset(("|", "^", "<<", ">>", ">>>"))
+TWO_32 = 1 << 32
+
+
+def to_i32(value: int) -> int:
+    """An integer literal's bits as a signed 32-bit value."""
+    value &= 0xFFFFFFFF
+    return value - TWO_32 if value >= 1 << 31 else value
+
+
+def literal_value(node: n.Node) -> tuple[str, float | int] | None:
+    """A numeric literal or a negated one (§6.6.1): ("i32", int) or ("f64", float); None if not a literal."""
+    negate = False
+    if isinstance(node, n.Unary) and node.op == "-" and isinstance(node.arg, n.Num):
+        negate, node = True, node.arg
+    if not isinstance(node, n.Num):
+        return None
+    if node.is_double:
+        return "f64", -float(node.value) if negate else float(node.value)
+    value = int(node.value)
+    limit = (1 << 31) if negate else TWO_32
+    if value >= limit:
+        raise CompileError("A005", f"integer literal {'-' if negate else ''}{value} is out of the 32-bit range",
+                           node.loc)
+    return "i32", -value if negate else value
+
+
+def literal_type(node: n.Node) -> tuple[str, ir.Const] | None:
+    """The asm.js type and constant of a numeric literal: fixnum, signed, unsigned or double."""
+    value = literal_value(node)
+    if value is None:
+        return None
+    vt, number = value
+    if vt == "f64":
+        return "double", ir.Const("f64", number)
+    if number < 0:
+        kind = "signed"
+    elif number < (1 << 31):
+        kind = "fixnum"
+    else:
+        kind = "unsigned"
+    return kind, ir.Const("i32", to_i32(number))
+
+
+# ---- annotations (§5) ------------------------------------------------------------------------------------------
+
+
+def _param_annotation(env: GlobalEnv, stmt: n.Node, param: str) -> str | None:
+    """The type a parameter annotation statement gives `param` (§5.1), or None."""
+    if not (isinstance(stmt, n.ExprStmt) and isinstance(stmt.expr, n.Assign)):
+        return None
+    target, value = stmt.expr.target, stmt.expr.value
+    if not (isinstance(target, n.Name) and target.id == param):
+        return None
+    if isinstance(value, n.Binary) and value.op == "|" and _is_name(value.left, param):
+        return "int" if literal_value(value.right) == ("i32", 0) else None
+    if isinstance(value, n.Unary) and value.op == "+" and _is_name(value.arg, param):
+        return "double"
+    if (isinstance(value, n.Call) and _is_fround(env, value.callee) and len(value.args) == 1
+            and _is_name(value.args[0], param)):
+        return "float"
+    return None
+
+
+def _is_name(node: n.Node, name: str) -> bool:
+    return isinstance(node, n.Name) and node.id == name
+
+
+def _is_fround(env: GlobalEnv, node: n.Node) -> bool:
+    return isinstance(node, n.Name) and env.bindings.get(node.id, NO_BINDING).kind == "fround"
+
+
+def param_types(env: GlobalEnv, decl: n.FuncDecl) -> list[str]:
+    types = []
+    for i, param in enumerate(decl.params):
+        stmt = decl.body[i] if i < len(decl.body) else None
+        kind = _param_annotation(env, stmt, param) if stmt is not None else None
+        if kind is None:
+            raise CompileError("A001", f"parameter `{param}` of `{decl.name}` needs a type annotation as statement "
+                               f"{i + 1} of the body: `{param} = {param}|0;`, `{param} = +{param};` or "
+                               f"`{param} = fround({param});`", decl.loc)
+        types.append(kind)
+    return types
+
+
+def local_declarations(env: GlobalEnv, decl: n.FuncDecl) -> tuple[list[tuple[str, str, float | int, Loc]], int]:
+    """The `var` statements after the parameter annotations (§5.4): (name, vt, initial value, loc), next index."""
+    result = []
+    i = len(decl.params)
+    while i < len(decl.body) and isinstance(decl.body[i], n.VarDecl):
+        for name, init, loc in decl.body[i].decls:
+            result.append((name, *_local_initialiser(env, name, init, loc), loc))
+        i += 1
+    return result, i
+
+
+def _local_initialiser(env: GlobalEnv, name: str, init: n.Node | None, loc: Loc) -> tuple[str, float | int]:
+    if init is not None:
+        literal = literal_value(init)
+        if literal is not None:
+            return literal
+        if isinstance(init, n.Call) and _is_fround(env, init.callee) and len(init.args) == 1:
+            literal = literal_value(init.args[0])
+            if literal is not None:
+                return "f32", float(literal[1])
+    raise CompileError("A002", f"local `{name}` must be initialised with a numeric literal or fround(literal)",
+                       init.loc if init is not None else loc)
+
+
+def _return_form(env: GlobalEnv, node: n.Node | None, local_vts: dict[str, str]) -> str | None:
+    """The return type a `return` statement's syntax announces (§5.2), or None if it announces none."""
+    if node is None:
+        return "void"
+    literal = literal_value(node)
+    if literal is not None:
+        return "double" if literal[0] == "f64" else ("signed" if literal[1] < (1 << 31) else None)
+    if isinstance(node, n.Binary) and node.op in ("|", "&", "^", "<<", ">>"):
+        return "signed"
+    if isinstance(node, n.Unary):
+        return {"+": "double", "~": "signed"}.get(node.op)
+    if isinstance(node, n.Call):
+        if _is_fround(env, node.callee):
+            return "float"
+        binding = env.bindings.get(node.callee.id, NO_BINDING) if isinstance(node.callee, n.Name) else NO_BINDING
+        if binding.kind == "math":
+            results = {result for _, result, _ in binding.math.overloads}
+            return "double" if results == {"double"} else None
+    if isinstance(node, n.Name):
+        vt = local_vts.get(node.id)
+        return {"f64": "double", "f32": "float"}.get(vt)
+    return None
+
+
+def _first_return(stmts: list[n.Node]) -> n.Return | None:
+    """The first `return` in source order, searching nested statements (not expressions)."""
+    for stmt in stmts:
+        found = _first_return_in(stmt)
+        if found is not None:
+            return found
+    return None
+
+
+def _first_return_in(stmt: n.Node) -> n.Return | None:
+    if isinstance(stmt, n.Return):
+        return stmt
+    if isinstance(stmt, n.Block):
+        return _first_return(stmt.body)
+    if isinstance(stmt, n.If):
+        return _first_return([stmt.then] + ([stmt.orelse] if stmt.orelse is not None else []))
+    if isinstance(stmt, (n.While, n.DoWhile, n.For, n.Labeled)):
+        return _first_return_in(stmt.body)
+    if isinstance(stmt, n.Switch):
+        for case in stmt.cases:
+            found = _first_return(case.body)
+            if found is not None:
+                return found
+    return None
+
+
+def signature_of(env: GlobalEnv, decl: n.FuncDecl) -> FuncSig:
+    """§5.3: parameter types from the annotations, the result type from the first `return` (as V8 does; the spec
+    reads it off the last statement: the two agree on every function whose returns all have one type)."""
+    params = param_types(env, decl)
+    local_vts = {name: VT_OF[t] for name, t in zip(decl.params, params)}
+    local_vts.update((name, vt) for name, vt, _, _ in local_declarations(env, decl)[0])
+    first = _first_return(decl.body)
+    result = _return_form(env, first.arg if first is not None else None, local_vts)
+    if result is None:
+        raise CompileError("A003", "a return value must be annotated: `return e|0;`, `return +e;`, "
+                           "`return fround(e);`, a numeric literal, or `return;`", first.loc)
+    return FuncSig(tuple(params), result)
+
+
+# ---- the checker -----------------------------------------------------------------------------------------------
+
+
+class FunctionChecker:
+    """Checks one function body (§6.4-§6.10) and builds its typed IR."""
+
+    def __init__(self, env: GlobalEnv, typed: ir.TypedModule, lenient: bool = False) -> None:
+        self.env = env
+        self.typed = typed
+        self.lenient = lenient
+        self.locals: dict[str, tuple[str, int]] = {}  # name -> (declared type, local index)
+        self.labels: list[tuple[tuple[str, ...], str]] = []  # (label names, "loop" | "switch" | "block")
+        self.result = "void"
+
+    # ---- §6.4 ValidateFunction
+
+    def check_function(self, decl: n.FuncDecl, index: int) -> ir.Function:
+        sig = self.env.sigs[index]
+        self.result = sig.result
+        params = []
+        for name, kind in zip(decl.params, sig.params):
+            self._add_local(name, kind, decl.loc)
+            params.append((name, VT_OF[kind]))
+        declared, start = local_declarations(self.env, decl)
+        locals_ = []
+        for name, vt, value, loc in declared:
+            self._add_local(name, {"i32": "int", "f64": "double", "f32": "float"}[vt], loc)
+            locals_.append((name, vt, value))
+        body = [self.check_stmt(stmt) for stmt in decl.body[start:]]
+        return ir.Function(decl.name, params, locals_, RESULT_VT[sig.result], sig.result, body, decl.loc)
+
+    def _add_local(self, name: str, kind: str, loc: Loc) -> None:
+        if name in self.locals:
+            raise CompileError("M005", f"`{name}` is declared twice in this function", loc)
+        self.locals[name] = (kind, len(self.locals))
+
+    # ---- §6.5 statements
+
+    def check_stmt(self, stmt: n.Node):
+        method = self._STATEMENTS.get(type(stmt))
+        if method is None:
+            what = stmt.what if isinstance(stmt, n.Unsupported) else type(stmt).__name__
+            if isinstance(stmt, n.VarDecl):
+                what = "a `var` declaration after the function's first statements"
+            elif isinstance(stmt, n.FuncDecl):
+                what = "a nested function declaration"
+            raise CompileError("T019", f"{what} is not allowed in an asm.js function", stmt.loc)
+        return method(self, stmt)
+
+    def _block(self, stmt: n.Block):
+        return ir.BlockStmt([self.check_stmt(s) for s in stmt.body])
+
+    def _expr_stmt(self, stmt: n.ExprStmt):
+        return ir.ExprStmt(self.check_effect(stmt.expr))
+
+    def _empty(self, stmt: n.Empty):
+        return ir.BlockStmt([])
+
+    def _if(self, stmt: n.If):
+        test = self.check_condition(stmt.test)
+        then = self.check_stmt(stmt.then)
+        orelse = self.check_stmt(stmt.orelse) if stmt.orelse is not None else None
+        return ir.IfStmt(test, then, orelse)
+
+    def _return(self, stmt: n.Return):
+        if stmt.arg is None:
+            if self.result != "void":
+                raise CompileError("A004", f"`return;` in a function that returns {self.result}", stmt.loc)
+            return ir.ReturnStmt(None)
+        if self.result == "void":
+            raise CompileError("A004", "this function's first `return` returns nothing, so every return must",
+                               stmt.loc)
+        kind, value = self.check_expr(stmt.arg)
+        if not is_a(kind, self.result):
+            raise CompileError("A004", f"returns {kind}, but this function returns {self.result}", stmt.loc)
+        return ir.ReturnStmt(value)
+
+    def _while(self, stmt: n.While, labels=()):
+        test = self.check_condition(stmt.test)
+        return ir.LoopStmt(None, test, None, self._loop_body(stmt.body, labels), True, labels)
+
+    def _do_while(self, stmt: n.DoWhile, labels=()):
+        body = self._loop_body(stmt.body, labels)
+        return ir.LoopStmt(None, self.check_condition(stmt.test), None, body, False, labels)
+
+    def _for(self, stmt: n.For, labels=()):
+        init = self.check_effect(stmt.init) if stmt.init is not None else None
+        test = self.check_condition(stmt.test) if stmt.test is not None else None
+        update = self.check_effect(stmt.update) if stmt.update is not None else None
+        return ir.LoopStmt(init, test, update, self._loop_body(stmt.body, labels), True, labels)
+
+    def _loop_body(self, body: n.Node, labels: tuple[str, ...]):
+        self.labels.append((labels, "loop"))
+        try:
+            return self.check_stmt(body)
+        finally:
+            self.labels.pop()
+
+    def _break(self, stmt: n.Break):
+        if stmt.label is None:
+            if not any(kind in ("loop", "switch") for _, kind in self.labels):
+                raise CompileError("T017", "`break` outside a loop or switch", stmt.loc)
+        elif not any(stmt.label in names for names, _ in self.labels):
+            raise CompileError("T017", f"`break {stmt.label}`: no enclosing statement has that label", stmt.loc)
+        return ir.BreakStmt(stmt.label)
+
+    def _continue(self, stmt: n.Continue):
+        loops = [names for names, kind in self.labels if kind == "loop"]
+        if stmt.label is None:
+            if not loops:
+                raise CompileError("T017", "`continue` outside a loop", stmt.loc)
+        elif not any(stmt.label in names for names in loops):
+            raise CompileError("T017", f"`continue {stmt.label}`: no enclosing loop has that label", stmt.loc)
+        return ir.ContinueStmt(stmt.label)
+
+    def _labeled(self, stmt: n.Labeled):
+        labels = []
+        body: n.Node = stmt
+        while isinstance(body, n.Labeled):
+            if any(body.label in names for names, _ in self.labels) or body.label in labels:
+                raise CompileError("T023", f"label `{body.label}` is already in use", body.loc)
+            labels.append(body.label)
+            body = body.body
+        labels = tuple(labels)
+        if isinstance(body, (n.While, n.DoWhile, n.For, n.Switch)):
+            return self._STATEMENTS[type(body)](self, body, labels)
+        self.labels.append((labels, "block"))
+        try:
+            return ir.BlockStmt([self.check_stmt(body)], labels)
+        finally:
+            self.labels.pop()
+
+    def _switch(self, stmt: n.Switch, labels=()):
+        kind, disc = self.check_expr(stmt.disc)
+        if not is_a(kind, "signed"):
+            raise CompileError("T016", f"the switch discriminant must be signed, not {kind}", stmt.disc.loc)
+        seen: set[int] = set()
+        cases = []
+        self.labels.append((labels, "switch"))
+        try:
+            for case in stmt.cases:
+                value = None
+                if case.test is not None:
+                    literal = literal_value(case.test)
+                    if literal is None or literal[0] != "i32" or literal[1] >= (1 << 31):
+                        raise CompileError("T016", "case labels must be signed integer literals", case.test.loc)
+                    value = literal[1]
+                    if value in seen:
+                        raise CompileError("T016", f"case {value} appears twice in this switch", case.test.loc)
+                    seen.add(value)
+                cases.append((value, [self.check_stmt(s) for s in case.body]))
+        finally:
+            self.labels.pop()
+        return ir.SwitchStmt(disc, cases, labels)
+
+    _STATEMENTS: ClassVar[dict] = {
+        n.Block: _block, n.ExprStmt: _expr_stmt, n.Empty: _empty, n.If: _if, n.Return: _return,
+        n.While: _while, n.DoWhile: _do_while, n.For: _for, n.Break: _break, n.Continue: _continue,
+        n.Labeled: _labeled, n.Switch: _switch,
+    }
+
+    # ---- expressions in statement position
+
+    def check_effect(self, expr: n.Node):
+        """An expression evaluated for its effects (§6.5.2): a bare call here is a call returning void."""
+        if isinstance(expr, n.Call) and self._binding_kind(expr.callee) not in ("math", "fround"):
+            return self.check_call(expr, "void")[1]
+        if isinstance(expr, n.Seq):
+            return ir.Comma(None, [self.check_effect(e) for e in expr.exprs], None)
+        return self.check_expr(expr)[1]
+
+    def check_condition(self, expr: n.Node):
+        kind, value = self.check_expr(expr)
+        if not is_a(kind, "int"):
+            raise CompileError("T005", f"a condition must be of type int, not {kind}", expr.loc)
+        return value
+
+    # ---- §6.8 expressions
+
+    def check_expr(self, expr: n.Node) -> tuple[str, object]:
+        method = self._EXPRESSIONS.get(type(expr))
+        if method is None:
+            what = expr.what if isinstance(expr, n.Unsupported) else _describe(expr)
+            raise CompileError("T018", f"{what} is not allowed in asm.js", expr.loc)
+        return method(self, expr)
+
+    def _num(self, expr: n.Num):
+        return literal_type(expr)
+
+    def _name(self, expr: n.Name):
+        local = self.locals.get(expr.id)
+        if local is not None:
+            kind, index = local
+            return kind, ir.GetLocal(VT_OF[kind], index)
+        binding = self.env.bindings.get(expr.id)
+        if binding is None:
+            raise CompileError("T001", f"`{expr.id}` is not defined", expr.loc)
+        if binding.kind == "global":
+            return binding.type, ir.GetGlobal(VT_OF[binding.type], binding.index)
+        if binding.kind == "const":
+            return "double", ir.Const("f64", binding.value)
+        if binding.kind == "table":
+            raise CompileError("T024", f"function table `{expr.id}` can only be used in a call", expr.loc)
+        raise CompileError("T018", f"`{expr.id}` ({_KIND_WORDS[binding.kind]}) cannot be used as a value", expr.loc)
+
+    def _unary(self, expr: n.Unary):
+        literal = literal_type(expr) if expr.op == "-" else None
+        if literal is not None:
+            return literal
+        if expr.op == "+" and self._is_coercible_call(expr.arg):
+            return self.check_call(expr.arg, "double")
+        if expr.op == "~" and isinstance(expr.arg, n.Unary) and expr.arg.op == "~":
+            kind, value = self.check_expr(expr.arg.arg)
+            for operand, result, op in DOUBLE_NOT:
+                if is_a(kind, operand):
+                    return result, ir.Unop("i32", op, value)
+            return self._apply_unary("~", expr.arg, *self._apply_unary("~", expr.arg.arg, kind, value))
+        kind, value = self.check_expr(expr.arg)
+        return self._apply_unary(expr.op, expr, kind, value)
+
+    def _apply_unary(self, op: str, expr: n.Node, kind: str, value) -> tuple[str, object]:
+        for operand, result, opcode in UNARY[op]:
+            if is_a(kind, operand):
+                return result, value if opcode is None else ir.Unop(WASM_TYPE[result], opcode, value)
+        raise CompileError("T002", f"unary `{op}` cannot be applied to {kind}", expr.loc)
+
+    def _binary(self, expr: n.Binary):
+        op = expr.op
+        if op == "|" and self._is_coercible_call(expr.left) and literal_value(expr.right) == ("i32", 0):
+            return self.check_call(expr.left, "signed")
+        if op in INT_ADDITIVE:
+            kind, value, _ = self._additive(expr)
+            return kind, value
+        left_kind, left = self.check_expr(expr.left)
+        right_kind, right = self.check_expr(expr.right)
+        if op == "*" and is_a(left_kind, "int") and is_a(right_kind, "int"):
+            return "intish", self._int_product(expr, left, right)
+        for lt, rt, result, opcode in BINARY.get(op, ()):
+            if is_a(left_kind, lt) and is_a(right_kind, rt):
+                if op in _IDENTITY_WITH_ZERO and isinstance(right, ir.Const) and right.value == 0:
+                    return result, left  # `x|0`, `x>>>0`: a type coercion, no instruction
+                return result, ir.Binop(WASM_TYPE[result], opcode, left, right)
+        if op not in BINARY:
+            raise CompileError("T018", f"operator `{op}` is not allowed in asm.js", expr.loc)
+        raise CompileError("T002", f"`{op}` cannot be applied to {left_kind} and {right_kind}", expr.loc)
+
+    def _additive(self, expr: n.Node) -> tuple[str, object, int]:
+        """§6.8.9: `+`/`-` on doubles or floats, or a chain of up to 2^20 int operands (intish).
+        Returns (type, IR, number of int operands in the chain so far, 0 when not an int chain)."""
+        if isinstance(expr, n.Binary) and expr.op in INT_ADDITIVE:
+            left_kind, left, left_count = self._additive(expr.left)
+            right_kind, right, right_count = self._additive(expr.right)
+            if left_count and right_count:
+                count = left_count + right_count
+                if count > ADDITIVE_CHAIN_LIMIT:
+                    raise CompileError("T014", "more than 2^20 integer operands in one additive chain", expr.loc)
+                return "intish", ir.Binop("i32", INT_ADDITIVE[expr.op], left, right), count
+            for lt, rt, result, opcode in BINARY[expr.op]:
+                if is_a(left_kind, lt) and is_a(right_kind, rt):
+                    return result, ir.Binop(WASM_TYPE[result], opcode, left, right), 0
+            raise CompileError("T002", f"`{expr.op}` cannot be applied to {left_kind} and {right_kind}", expr.loc)
+        kind, value = self.check_expr(expr)
+        return kind, value, 1 if is_a(kind, "int") else 0
+
+    @staticmethod
+    def _int_product(expr: n.Binary, left, right) -> ir.Binop:
+        """§6.8.8: int * literal (or literal * int) with |literal| < 2^20 is intish."""
+        literal = literal_value(expr.right) or literal_value(expr.left)
+        if literal is None:
+            raise CompileError("T015", "integers can only be multiplied by a literal below 2^20 (or with Math.imul)",
+                               expr.loc)
+        if abs(literal[1]) >= MUL_LITERAL_LIMIT:
+            raise CompileError("T015", "an integer multiplication's literal operand must be below 2^20", expr.loc)
+        return ir.Binop("i32", "i32.mul", left, right)
+
+    def _cond(self, expr: n.Cond):
+        test = self.check_condition(expr.test)
+        then_kind, then = self.check_expr(expr.then)
+        else_kind, orelse = self.check_expr(expr.orelse)
+        for kind in ("int", "double", "float"):
+            if is_a(then_kind, kind) and is_a(else_kind, kind):
+                return kind, ir.Select(VT_OF[kind], test, then, orelse)
+        raise CompileError("T013", f"the branches of a conditional must both be int, double or float, not "
+                           f"{then_kind} and {else_kind}", expr.loc)
+
+    def _seq(self, expr: n.Seq):
+        effects = [self.check_effect(e) for e in expr.exprs[:-1]]
+        kind, last = self.check_expr(expr.exprs[-1])
+        return kind, ir.Comma(WASM_TYPE[kind], effects, last)
+
+    def _assign(self, expr: n.Assign):
+        target = expr.target
+        if isinstance(target, n.Index):
+            return self._store(expr)
+        if not isinstance(target, n.Name):
+            raise CompileError("T004", "only variables and heap elements can be assigned", expr.loc)
+        kind, value = self.check_expr(expr.value)
+        local = self.locals.get(target.id)
+        if local is not None:
+            declared, index = local
+            self._check_assignable(expr, kind, declared)
+            return kind, ir.SetLocal(VT_OF[declared], index, value)
+        binding = self.env.bindings.get(target.id)
+        if binding is None:
+            raise CompileError("T001", f"`{target.id}` is not defined", target.loc)
+        if binding.kind != "global":
+            raise CompileError("T004", f"`{target.id}` ({_KIND_WORDS[binding.kind]}) cannot be assigned", expr.loc)
+        self._check_assignable(expr, kind, binding.type)
+        return kind, ir.SetGlobal(VT_OF[binding.type], binding.index, value)
+
+    @staticmethod
+    def _check_assignable(expr: n.Assign, kind: str, declared: str) -> None:
+        if not is_a(kind, DECLARED[declared]):
+            raise CompileError("T003", f"cannot assign a value of type {kind} to a variable of type {declared}",
+                               expr.loc)
+
+    # ---- §6.10 heap access
+
+    def _heap_access(self, expr: n.Index) -> tuple[HeapView, ir.HeapAddress]:
+        view = self._view_of(expr.obj)
+        index = expr.index
+        literal = literal_value(index)
+        if literal is not None:
+            if literal[0] != "i32" or literal[1] < 0 or literal[1] * view.size >= (1 << 31):
+                raise CompileError("T011", "a constant heap index must be an integer below 2^31 / element size",
+                                   index.loc)
+            return view, _constant_address(literal[1] * view.size, view)
+        shift = SHIFT_OF_SIZE[view.size]
+        if isinstance(index, n.Binary) and index.op == ">>" and literal_value(index.right) == ("i32", shift):
+            return view, self._shifted_address(index.left, view)
+        if view.size == 1:
+            kind, base = self.check_expr(index)
+            if is_a(kind, "int"):
+                return view, ir.HeapAddress(base, None, False)
+            raise CompileError("T011", f"a byte-view index must be of type int, not {kind}", index.loc)
+        raise CompileError("T011", f"a {view.ctor} index must be `e >> {shift}` or an integer literal", index.loc)
+
+    def _shifted_address(self, base_node: n.Node, view: HeapView) -> ir.HeapAddress:
+        """`view[e >> k]` reads byte address `e & -size` (asm.js never reads unaligned)."""
+        kind, base = self.check_expr(base_node)
+        if not is_a(kind, "intish"):
+            raise CompileError("T011", f"a heap index must be intish, not {kind}", base_node.loc)
+        if isinstance(base, ir.Const):
+            return _constant_address(base.value & -view.size, view)
+        if view.size == 1 or _is_aligned(base_node, SHIFT_OF_SIZE[view.size]):
+            return ir.HeapAddress(base, None, False)
+        return ir.HeapAddress(base, -view.size, False)
+
+    def _view_of(self, node: n.Node) -> HeapView:
+        binding = self.env.bindings.get(node.id) if isinstance(node, n.Name) and node.id not in self.locals else None
+        if binding is not None and binding.kind == "table":
+            raise CompileError("T024", f"function table `{node.id}` can only be used in a call", node.loc)
+        if binding is None or binding.kind != "view":
+            raise CompileError("T011", "only heap views can be indexed (function tables only in calls)", node.loc)
+        return binding.view
+
+    def _index(self, expr: n.Index):
+        view, addr = self._heap_access(expr)
+        return view.load_type, ir.Load(view.valtype, view, addr)
+
+    def _store(self, expr: n.Assign):
+        view, addr = self._heap_access(expr.target)
+        kind, value = self.check_expr(expr.value)
+        if not any(is_a(kind, allowed) for allowed in view.store_types):
+            raise CompileError("T012", f"cannot store a value of type {kind} into a {view.ctor}", expr.loc)
+        vt = WASM_TYPE[kind]
+        return kind, ir.Store(vt, view, addr, value, STORE_CONVERSIONS.get((vt, view.valtype)))
+
+    # ---- §6.9 calls
+
+    def _binding_kind(self, callee: n.Node) -> str:
+        if isinstance(callee, n.Name):
+            if callee.id in self.locals:
+                return "local"
+            return self.env.bindings.get(callee.id, NO_BINDING).kind
+        if isinstance(callee, n.Index) and isinstance(callee.obj, n.Name):
+            return self.env.bindings.get(callee.obj.id, NO_BINDING).kind
+        return "none"
+
+    def _is_coercible_call(self, expr: n.Node) -> bool:
+        return isinstance(expr, n.Call) and self._binding_kind(expr.callee) in ("func", "ffi", "table")
+
+    def _call(self, expr: n.Call):
+        """A call in a position that gives no coercion: only stdlib Math functions and fround are typed here."""
+        kind = self._binding_kind(expr.callee)
+        if kind == "math":
+            return self._math_call(expr, self.env.bindings[expr.callee.id])
+        if kind == "fround":
+            return self._fround(expr)
+        if kind in ("func", "ffi", "table"):
+            raise CompileError("T008", "a call's result must be coerced: `f()|0`, `+f()`, `fround(f())`, or the "
+                               "call must be a statement", expr.loc)
+        raise CompileError("T018", "only functions of the module, foreign functions, stdlib functions and "
+                           "function tables can be called", expr.loc)
+
+    def check_call(self, expr: n.Call, want: str) -> tuple[str, object]:
+        """§6.9 ValidateCall: a call whose result is coerced to `want` (signed, double, float, or void)."""
+        kind = self._binding_kind(expr.callee)
+        if kind == "func":
+            return self._internal_call(expr, want)
+        if kind == "ffi":
+            return self._foreign_call(expr, want)
+        if kind == "table":
+            return self._table_call(expr, want)
+        return self._call(expr)
+
+    def _internal_call(self, expr: n.Call, want: str):
+        index = self.env.bindings[expr.callee.id].index
+        sig = self.env.sigs[index]
+        args = self._matching_args(expr, sig)
+        self._check_result(expr, sig.result, want)
+        return want, ir.CallFunc(RESULT_VT[want], index, args)
+
+    def _table_call(self, expr: n.Call, want: str):
+        callee = expr.callee
+        table = self.env.bindings[callee.obj.id].index
+        size = self.env.table_sizes[table]
+        index = callee.index
+        mask = literal_value(index.right) if isinstance(index, n.Binary) and index.op == "&" else None
+        if mask != ("i32", size - 1):
+            raise CompileError("T010", f"function table `{callee.obj.id}` has {size} entries: call it as "
+                               f"`{callee.obj.id}[e & {size - 1}](...)`", expr.loc)
+        kind, base = self.check_expr(index.left)
+        if not is_a(kind, "intish"):
+            raise CompileError("T010", f"a function table index must be intish, not {kind}", index.left.loc)
+        sig = self.env.table_sigs[table]
+        args = self._matching_args(expr, sig)
+        self._check_result(expr, sig.result, want)
+        masked = ir.Binop("i32", "i32.and", base, ir.Const("i32", size - 1))
+        return want, ir.CallTable(RESULT_VT[want], table, masked, args)
+
+    def _matching_args(self, expr: n.Call, sig: FuncSig) -> list:
+        if len(expr.args) != len(sig.params):
+            raise CompileError("T022", f"called with {len(expr.args)} arguments, but it takes {len(sig.params)}",
+                               expr.loc)
+        args = []
+        for arg, param in zip(expr.args, sig.params):
+            kind, value = self.check_expr(arg)
+            if not is_a(kind, DECLARED[param]):
+                value = self._lenient_argument(arg, kind, param, value)
+            args.append(value)
+        return args
+
+    def _lenient_argument(self, arg: n.Node, kind: str, param: str, value):
+        """Outside lenient mode an argument must match its parameter (§6.9). In lenient mode, apply the
+        conversion the callee's own annotation would have applied in JavaScript, and warn."""
+        conversion = _LENIENT_CONVERSIONS.get((WASM_TYPE[kind], VT_OF[param])) if self.lenient else None
+        if conversion is None or not (is_a(kind, "extern") or kind in ("float", "int")):
+            raise CompileError("T006", f"argument of type {kind} where the function takes {param}", arg.loc)
+        self.typed.warnings.append(Diagnostic("W001", f"argument of type {kind} passed for a {param} parameter: "
+                                              "converted as JavaScript would", arg.loc, "warning"))
+        if kind == "unsigned" and conversion == "f64.convert_i32_s":
+            conversion = "f64.convert_i32_u"
+        return ir.Unop(VT_OF[param], conversion, value) if conversion != "none" else value
+
+    @staticmethod
+    def _check_result(expr: n.Call, result: str, want: str) -> None:
+        if result != want:
+            raise CompileError("T007", f"the function returns {result}, but the call is used as {want}", expr.loc)
+
+    def _foreign_call(self, expr: n.Call, want: str):
+        if want == "float":
+            raise CompileError("T009", "a foreign function's result cannot be coerced with fround", expr.loc)
+        params, args = [], []
+        for arg in expr.args:
+            kind, value = self.check_expr(arg)
+            for extern, vt, conversion in FFI_ARG:
+                if is_a(kind, extern):
+                    params.append(vt)
+                    args.append(ir.Unop(vt, conversion, value) if conversion else value)
+                    break
+            else:
+                code = "T009" if kind == "float" else "T006"
+                raise CompileError(code, f"a foreign function argument must be signed, unsigned or double, not "
+                                   f"{kind}", arg.loc)
+        name = self.env.bindings[expr.callee.id].name
+        signature = (name, tuple(params), RESULT_VT[want])
+        self.typed.foreign_calls.setdefault(signature, len(self.typed.foreign_calls))
+        return want, ir.CallForeign(RESULT_VT[want], name, tuple(params), args)
+
+    def _math_call(self, expr: n.Call, binding: Binding):
+        func = binding.math
+        checked = [self.check_expr(arg) for arg in expr.args]
+        kinds = [k for k, _ in checked]
+        values = [v for _, v in checked]
+        for params, result, opcode in func.overloads:
+            if func.variadic:
+                ok = len(kinds) >= 2 and all(is_a(k, params[0]) for k in kinds)
+            else:
+                ok = len(kinds) == len(params) and all(is_a(k, p) for k, p in zip(kinds, params))
+            if ok:
+                return result, self._math_ir(func.name, opcode, WASM_TYPE[result], values)
+        raise CompileError("T006", f"Math.{func.name} cannot be applied to ({', '.join(kinds)})", expr.loc)
+
+    def _math_ir(self, name: str, opcode: str, vt: str, values: list):
+        if opcode == "$import":
+            if name not in self.typed.math_imports:
+                self.typed.math_imports.append(name)
+            return ir.CallMath(vt, name, values)
+        if len(values) == 1:
+            return ir.Unop(vt, opcode, values[0])
+        if name in ("min", "max"):
+            return ir.MinMax(vt, opcode, values)
+        return ir.Binop(vt, opcode, values[0], values[1])
+
+    def _fround(self, expr: n.Call):
+        """Float coercion (§8.3 fround): of a floatish, double?, signed or unsigned value, or of a call."""
+        if len(expr.args) != 1:
+            raise CompileError("T022", "fround takes exactly one argument", expr.loc)
+        arg = expr.args[0]
+        literal = literal_value(arg)
+        if literal is not None:
+            return "float", ir.Const("f32", _round_f32(float(literal[1])))
+        if self._is_coercible_call(arg):
+            return self.check_call(arg, "float")
+        kind, value = self.check_expr(arg)
+        for accepted, conversion in FROUND_ARGS:
+            if is_a(kind, accepted):
+                return "float", value if conversion is None else ir.Unop("f32", conversion, value)
+        raise CompileError("T002", f"fround cannot be applied to {kind}", expr.loc)
+
+    _EXPRESSIONS: ClassVar[dict] = {
+        n.Num: _num, n.Name: _name, n.Unary: _unary, n.Binary: _binary, n.Cond: _cond, n.Seq: _seq,
+        n.Assign: _assign, n.Index: _index, n.Call: _call,
+    }
+
+
+# Lenient argument conversions (value Wasm type, parameter Wasm type) -> opcode ("none": same representation).
+_LENIENT_CONVERSIONS = {
+    ("i32", "f64"): "f64.convert_i32_s", ("f64", "i32"): "$f64.to_int32", ("f32", "f64"): "f64.promote_f32",
+    ("f64", "f32"): "f32.demote_f64", ("i32", "f32"): "f32.convert_i32_s", ("f32", "i32"): "$f32.to_int32",
+}
+
+_KIND_WORDS = {
+    "param": "a module parameter", "math": "a stdlib function", "fround": "Math.fround", "ctor": "a typed array",
+    "view": "a heap view", "ffi": "a foreign function", "func": "a function", "table": "a function table",
+    "global": "a variable", "const": "a constant",
+}
+
+
+def _describe(expr: n.Node) -> str:
+    return {n.Dot: "property access", n.Str: "a string", n.New: "`new`", n.ObjectLit: "an object literal",
+            n.ArrayLit: "an array literal"}.get(type(expr), type(expr).__name__)
+
+
+def _constant_address(address: int, view: HeapView) -> ir.HeapAddress:
+    return ir.HeapAddress(ir.Const("i32", address), None, address + view.size <= MIN_HEAP_BYTES)
+
+
+def _is_aligned(node: n.Node, shift: int) -> bool:
+    """`x << k` (k >= shift) is already a multiple of the element size: `H32[(x << 2) >> 2]` needs no mask."""
+    if isinstance(node, n.Binary) and node.op == "<<":
+        amount = literal_value(node.right)
+        return amount is not None and amount[0] == "i32" and shift <= amount[1] < 32
+    return False
+
+
+def _round_f32(value: float) -> float:
+    """Math.fround of a literal, at compile time."""
+    try:
+        return struct.unpack("<f", struct.pack("<f", value))[0]
+    except OverflowError:
+        return math.copysign(math.inf, value)

@@ -1,0 +1,254 @@
+"""Module-level validation (spec §6.1 ValidateModule, §6.2 ValidateExport, §6.3 ValidateFunctionTable).
+
+Order of work: module parameters and directive; the module's statements in their required order (globals and
+imports, function declarations, function tables, the export); every function's signature from its annotations;
+then the function bodies (`check/function.py`), which see every signature and table.
+"""
+
+from __future__ import annotations
+
+from asm2wasm.check import ir
+from asm2wasm.check.env import Binding, FuncSig, GlobalEnv
+from asm2wasm.check.function import FunctionChecker, literal_value, signature_of
+from asm2wasm.check.types import FROUND, HEAP_VIEWS, MATH_CONSTANTS, MATH_FUNCS, STDLIB_CONSTANTS
+from asm2wasm.diagnostics import CompileError
+from asm2wasm.frontend import nodes as n
+
+_PHASES = ("globals", "functions", "tables", "export")
+VT_OF = {"int": "i32", "double": "f64", "float": "f32"}
+
+
+def check_module(module: n.Module, lenient: bool = False) -> ir.TypedModule:
+    """§6.1 ValidateModule: the whole module, returning the typed IR."""
+    if len(module.params) > 3:
+        raise CompileError("M001", f"a module takes at most three parameters, this one has {len(module.params)}",
+                           module.loc)
+    env = GlobalEnv()
+    typed = ir.TypedModule(name=module.name, params=list(module.params), almost_asm=module.directive == "almost asm")
+    for role, name in zip(("stdlib", "foreign", "heap"), module.params):
+        _define(env, name, Binding("param", name=role), module.loc)
+        setattr(env, role, name)
+
+    funcs: list[n.FuncDecl] = []
+    export: n.Return | None = None
+    phase = 0
+    for stmt in module.body:
+        kind = _statement_phase(stmt)
+        if kind is None:
+            raise CompileError("M003", "only variable declarations, function declarations, function tables and "
+                               "one final `return` may appear in a module", stmt.loc)
+        index = _PHASES.index(kind)
+        if index < phase or export is not None:
+            raise CompileError("M003", f"a {kind[:-1] if kind != 'export' else kind} declaration cannot come "
+                               f"after the module's {_PHASES[phase]}", stmt.loc)
+        phase = index
+        if kind == "globals":
+            for name, init, loc in stmt.decls:
+                _check_global(env, typed, name, init, loc)
+        elif kind == "functions":
+            _declare_function(env, typed, stmt)
+            funcs.append(stmt)
+        elif kind == "tables":
+            for name, init, loc in stmt.decls:
+                _check_table(env, typed, name, init, loc)
+        else:
+            export = stmt
+    if export is None:
+        raise CompileError("M013", "the module does not end with an export: `return f;` or `return {name: f};`",
+                           module.loc)
+
+    for index, decl in enumerate(funcs):
+        checker = FunctionChecker(env, typed, lenient)
+        typed.functions[index] = checker.check_function(decl, index)
+    _check_export(env, typed, export)
+    return typed
+
+
+def _statement_phase(stmt: n.Node) -> str | None:
+    if isinstance(stmt, n.FuncDecl):
+        return "functions"
+    if isinstance(stmt, n.Return):
+        return "export"
+    if isinstance(stmt, n.VarDecl):
+        is_table = [isinstance(init, n.ArrayLit) for _, init, _ in stmt.decls]
+        if any(is_table):
+            if not all(is_table):
+                raise CompileError("M003", "function tables must be declared in their own `var` statement",
+                                   stmt.loc)
+            return "tables"
+        return "globals"
+    return None
+
+
+def _define(env: GlobalEnv, name: str, binding: Binding, loc) -> None:
+    if name in env.bindings:
+        raise CompileError("M005", f"`{name}` is already defined in this module", loc)
+    env.bindings[name] = binding
+
+
+# ---- §6.1 global declarations --------------------------------------------------------------------------------
+
+
+def _check_global(env: GlobalEnv, typed: ir.TypedModule, name: str, init: n.Node | None, loc) -> None:
+    if init is None:
+        raise CompileError("M004", f"module variable `{name}` needs an initialiser", loc)
+    binding = _global_binding(env, typed, name, init)
+    if binding is None:
+        raise CompileError("M004", f"invalid initialiser for module variable `{name}`: expected a numeric literal, "
+                           "fround(literal), a stdlib import, a foreign import or a heap view", init.loc)
+    _define(env, name, binding, loc)
+    if binding.kind == "view":
+        typed.heap_views[name] = binding.view
+
+
+def _global_binding(env: GlobalEnv, typed: ir.TypedModule, name: str, init: n.Node) -> Binding | None:
+    literal = literal_value(init)
+    if literal is not None:
+        vt, value = literal
+        return _new_global(typed, name, vt, value)
+    if isinstance(init, n.Call):
+        return _fround_global(env, typed, name, init)
+    if isinstance(init, n.Binary) and init.op == "|":
+        right = literal_value(init.right)
+        if right == ("i32", 0) and _foreign_member(env, init.left):
+            return _new_global(typed, name, "i32", 0, foreign=init.left.prop, coercion="int")
+        raise CompileError("M008", "a foreign integer import must read `foreign.name|0`", init.loc)
+    if isinstance(init, n.Unary) and init.op == "+":
+        if _foreign_member(env, init.arg):
+            return _new_global(typed, name, "f64", 0.0, foreign=init.arg.prop, coercion="double")
+        raise CompileError("M008", "a foreign double import must read `+foreign.name`", init.loc)
+    if isinstance(init, n.New):
+        return _heap_view(env, init)
+    if isinstance(init, n.Dot):
+        return _member_import(env, init)
+    return None
+
+
+def _new_global(typed: ir.TypedModule, name: str, vt: str, value, foreign: str | None = None,
+                coercion: str = "") -> Binding:
+    typed.globals.append(ir.GlobalVar(name, vt, value, foreign, coercion))
+    return Binding("global", type={"i32": "int", "f64": "double", "f32": "float"}[vt], index=len(typed.globals) - 1,
+                   mutable=True)
+
+
+def _fround_global(env: GlobalEnv, typed: ir.TypedModule, name: str, init: n.Call) -> Binding | None:
+    callee = init.callee
+    if not (isinstance(callee, n.Name) and env.bindings.get(callee.id, Binding("none")).kind == "fround"):
+        return None
+    literal = literal_value(init.args[0]) if len(init.args) == 1 else None
+    if literal is None:
+        raise CompileError("M004", "a float module variable must be initialised with fround(numeric literal)",
+                           init.loc)
+    return _new_global(typed, name, "f32", float(literal[1]))
+
+
+def _foreign_member(env: GlobalEnv, node: n.Node) -> bool:
+    return (isinstance(node, n.Dot) and isinstance(node.obj, n.Name) and env.foreign is not None
+            and node.obj.id == env.foreign)
+
+
+def _stdlib_member(env: GlobalEnv, node: n.Node) -> bool:
+    return isinstance(node, n.Name) and env.stdlib is not None and node.id == env.stdlib
+
+
+def _member_import(env: GlobalEnv, init: n.Dot) -> Binding:
+    if _foreign_member(env, init):
+        return Binding("ffi", name=init.prop)
+    obj = init.obj
+    if isinstance(obj, n.Dot) and obj.prop == "Math" and _stdlib_member(env, obj.obj):
+        if init.prop in MATH_FUNCS:
+            return Binding("math", math=MATH_FUNCS[init.prop])
+        if init.prop == FROUND:
+            return Binding("fround")
+        if init.prop in MATH_CONSTANTS:
+            return Binding("const", type="double", value=MATH_CONSTANTS[init.prop])
+        raise CompileError("M006", f"`Math.{init.prop}` is not part of the asm.js standard library", init.loc)
+    if _stdlib_member(env, obj):
+        if init.prop in STDLIB_CONSTANTS:
+            return Binding("const", type="double", value=STDLIB_CONSTANTS[init.prop])
+        if init.prop in HEAP_VIEWS:
+            return Binding("ctor", view=HEAP_VIEWS[init.prop])
+        raise CompileError("M006", f"`{init.prop}` is not part of the asm.js standard library", init.loc)
+    raise CompileError("M004", "module variables may only import from the stdlib or foreign parameters",
+                       init.loc)
+
+
+def _heap_view(env: GlobalEnv, init: n.New) -> Binding:
+    callee = init.callee
+    view = None
+    if isinstance(callee, n.Dot) and _stdlib_member(env, callee.obj):
+        view = HEAP_VIEWS.get(callee.prop)
+    elif isinstance(callee, n.Name):
+        binding = env.bindings.get(callee.id)
+        view = binding.view if binding is not None and binding.kind == "ctor" else None
+    heap_arg = len(init.args) == 1 and isinstance(init.args[0], n.Name) and init.args[0].id == env.heap
+    if view is None or not heap_arg or env.heap is None:
+        raise CompileError("M007", "a heap view must be `new stdlib.XArray(heap)` with one of the eight typed "
+                           "array constructors and the module's heap parameter", init.loc)
+    return Binding("view", view=view)
+
+
+# ---- §6.4 function signatures ----------------------------------------------------------------------------------
+
+
+def _declare_function(env: GlobalEnv, typed: ir.TypedModule, decl: n.FuncDecl) -> None:
+    if decl.name in env.bindings:
+        raise CompileError("M014", f"`{decl.name}` is already defined in this module", decl.loc)
+    sig = signature_of(env, decl)
+    index = len(env.sigs)
+    env.sigs.append(sig)
+    env.bindings[decl.name] = Binding("func", index=index)
+    typed.functions.append(None)  # filled in once the body is checked
+
+
+# ---- §6.3 function tables --------------------------------------------------------------------------------------
+
+
+def _check_table(env: GlobalEnv, typed: ir.TypedModule, name: str, init: n.ArrayLit, loc) -> None:
+    size = len(init.elements)
+    if size == 0 or size & (size - 1):
+        raise CompileError("M011", f"function table `{name}` has {size} entries; the length must be a power of two",
+                           init.loc)
+    funcs = []
+    sig: FuncSig | None = None
+    for element in init.elements:
+        binding = env.bindings.get(element.id) if isinstance(element, n.Name) else None
+        if binding is None or binding.kind != "func":
+            raise CompileError("M012", "function table entries must be functions of this module", element.loc)
+        element_sig = env.sigs[binding.index]
+        if sig is not None and element_sig != sig:
+            raise CompileError("M012", f"function table `{name}` mixes signatures", element.loc)
+        sig = element_sig
+        funcs.append(binding.index)
+    assert sig is not None
+    _define(env, name, Binding("table", index=len(typed.tables)), loc)
+    env.table_sigs.append(sig)
+    env.table_sizes.append(size)
+    result = {"signed": "i32", "double": "f64", "float": "f32", "void": None}[sig.result]
+    typed.tables.append(ir.Table(name, tuple(VT_OF[p] for p in sig.params), result, funcs))
+
+
+# ---- §6.2 the export -------------------------------------------------------------------------------------------
+
+
+def _check_export(env: GlobalEnv, typed: ir.TypedModule, stmt: n.Return) -> None:
+    value = stmt.arg
+    if isinstance(value, n.Name):
+        typed.exports.append((value.id, _exported_function(env, value)))
+        typed.single_export = True
+        return
+    if not isinstance(value, n.ObjectLit):
+        raise CompileError("M009", "the module must end with `return f;` or `return {name: f, ...};`", stmt.loc)
+    seen = set()
+    for key, func in value.props:
+        if key in seen:
+            raise CompileError("M009", f"export `{key}` is listed twice", func.loc)
+        seen.add(key)
+        typed.exports.append((key, _exported_function(env, func)))
+
+
+def _exported_function(env: GlobalEnv, node: n.Node) -> int:
+    binding = env.bindings.get(node.id) if isinstance(node, n.Name) else None
+    if binding is None or binding.kind != "func":
+        raise CompileError("M010", "only functions of this module can be exported", node.loc)
+    return binding.index

@@ -1,0 +1,217 @@
+"""The command line: argument handling, output files, messages and exit codes. No compiler logic lives here.
+
+Exit status: 0 success, 1 the input is not valid asm.js or cannot be read (a located error is printed),
+2 usage error, 3 internal error (a bug: the message says how to report it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from asm2wasm import compiler
+from asm2wasm.diagnostics import CompileError, Diagnostic
+from asm2wasm.frontend import find_modules, read_source
+
+EXIT_INVALID = 1
+EXIT_INTERNAL = 3
+
+FAST_HELP = ("Drop the guards that make the output behave exactly like asm.js: out-of-bounds heap accesses trap "
+             "(or read/write the memory past the heap's end) instead of reading 0/NaN and ignoring stores; integer "
+             "division or remainder by zero and INT_MIN / -1 trap instead of giving 0 / INT_MIN; ~~x saturates "
+             "instead of wrapping modulo 2^32 (NaN still gives 0). Only use it for code that never does these.")
+
+
+class _DefaultCommandGroup(click.Group):
+    """`asm2wasm FILE ...` means `asm2wasm compile FILE ...`."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+            args = ["compile", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_DefaultCommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="asm2wasm")
+def main() -> None:
+    """Compile asm.js modules to standard WebAssembly that behaves exactly as the asm.js did.
+
+    \b
+    asm2wasm game.asm.js -o game.wasm --js game.wasm.js
+    asm2wasm validate game.asm.js
+
+    The input is a JavaScript file holding one or more asm.js modules (functions whose body starts with
+    "use asm"); `-` reads standard input.
+    """
+
+
+def _module_option(f):
+    return click.option("--module", "module_name", metavar="NAME",
+                        help="Which asm.js module of the file to use, when it holds several.")(f)
+
+
+@main.command("compile")
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Where to write the Wasm module [default: INPUT with .wasm, or .wat with -S].")
+@click.option("-S", "--wat", "text", is_flag=True, help="Write the WebAssembly text format instead of the binary.")
+@click.option("--js", "js_path", type=click.Path(dir_okay=False),
+              help="Also write the JS companion (createHeap/link) here, plus an ES module twin with .mjs.")
+@_module_option
+@click.option("--fast", is_flag=True, help=FAST_HELP)
+@click.option("--lenient", is_flag=True,
+              help="Accept calls whose argument types differ from the callee's annotations (browsers ran such "
+                   "modules as plain JavaScript): apply the conversion JavaScript would have applied, and warn.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("-v", "--verbose", is_flag=True, help="Print the time of each phase.")
+def compile_command(input_path: str, output: str | None, text: bool, js_path: str | None, module_name: str | None,
+                    fast: bool, lenient: bool, quiet: bool, verbose: bool) -> None:
+    """Compile the asm.js module in INPUT to a .wasm file (and its JS companion with --js)."""
+    source, name = _read(input_path)
+    out = Path(output) if output else _default_output(input_path, ".wat" if text else ".wasm")
+    js = Path(js_path) if js_path else None
+    _refuse_overwriting_input(input_path, [out, js, js.with_suffix(".mjs") if js else None])
+    options = compiler.Options(module=module_name, fast=fast, lenient=lenient)
+    compiled = _run(lambda: compiler.compile_source(source, name, options), name, source)
+    for warning in compiled.typed.warnings:
+        _print_diagnostic(warning, name, source)
+    outputs = {out: compiled.wat().encode() if text else compiled.wasm()}
+    if js is not None:
+        wasm_ref = os.path.relpath(out, js.parent) if not text else out.with_suffix(".wasm").name
+        outputs[js] = compiled.shim(wasm_ref, name, esm=False).encode()
+        outputs[js.with_suffix(".mjs")] = compiled.shim(wasm_ref, name, esm=True).encode()
+    for path, data in outputs.items():
+        write_atomically(path, data)
+    if verbose:
+        for phase, seconds in compiled.timings.items():
+            click.echo(f"  {phase:<8} {seconds * 1000:9.1f} ms", err=True)
+    if not quiet:
+        written = ", ".join(str(p) for p in outputs)
+        click.echo(f"{name}: module {compiled.typed.name or '(anonymous)'}: "
+                   f"{len(compiled.typed.functions)} functions -> {written}", err=True)
+
+
+@main.command("validate")
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, allow_dash=True))
+@_module_option
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def validate_command(input_path: str, module_name: str | None, as_json: bool) -> None:
+    """Check that INPUT is valid asm.js, without writing anything, and say what the module holds."""
+    source, name = _read(input_path)
+    typed = _run(lambda: compiler.validate(source, name, compiler.Options(module=module_name)), name, source)
+    summary = _summary(typed)
+    if as_json:
+        click.echo(json.dumps(summary, indent=2))
+        return
+    click.echo(f"{name}: valid asm.js module {typed.name or '(anonymous)'}")
+    for key in ("functions", "tables", "exports", "heap_views", "stdlib_imports", "foreign_imports", "globals"):
+        value = summary[key]
+        shown = ", ".join(value) if isinstance(value, list) else str(value)
+        click.echo(f"  {key.replace('_', ' '):<16} {shown if shown else '-'}")
+
+
+@main.command("modules")
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, allow_dash=True))
+def modules_command(input_path: str) -> None:
+    """List the asm.js modules found in INPUT, with their lines."""
+    source, name = _read(input_path)
+    spans = _run(lambda: find_modules(source), name, source)
+    for span in spans:
+        click.echo(f"{name}:{span.line}: {span.name}")
+    if not spans:
+        click.echo(f"{name}: no asm.js module", err=True)
+        sys.exit(EXIT_INVALID)
+
+
+def _summary(typed) -> dict:
+    functions = [f.name for f in typed.functions]
+    return {
+        "module": typed.name,
+        "functions": functions,
+        "function_count": len(functions),
+        "tables": [f"{t.name}[{len(t.funcs)}]" for t in typed.tables],
+        "exports": [name for name, _ in typed.exports],
+        "heap_views": [f"{name}: {view.ctor}" for name, view in typed.heap_views.items()],
+        "stdlib_imports": [f"Math.{m}" for m in typed.math_imports],
+        "foreign_imports": sorted({name for name, _, _ in typed.foreign_calls}
+                                  | {g.foreign for g in typed.globals if g.foreign}),
+        "globals": [g.name for g in typed.globals if g.foreign is None],
+    }
+
+
+def _read(input_path: str) -> tuple[str, str]:
+    name = "<stdin>" if input_path == "-" else input_path
+    try:
+        return read_source(input_path), name
+    except CompileError as error:
+        _fail(error.diagnostic, name, None)
+    except OSError as error:
+        click.echo(f"{name}: error: cannot read the input: {error.strerror or error}", err=True)
+        sys.exit(EXIT_INVALID)
+
+
+def _run(step, name: str, source: str):
+    try:
+        return step()
+    except CompileError as error:
+        _fail(error.diagnostic, name, source)
+    except KeyboardInterrupt:
+        click.echo("asm2wasm: interrupted; nothing was written", err=True)
+        sys.exit(130)
+    except Exception as error:
+        click.echo(f"{name}: internal error: {type(error).__name__}: {error}\n"
+                   "asm2wasm: this is a bug in asm2wasm; please report it with the input file. Nothing was written.",
+                   err=True)
+        if os.environ.get("ASM2WASM_DEBUG"):
+            raise
+        sys.exit(EXIT_INTERNAL)
+
+
+def _print_diagnostic(diagnostic: Diagnostic, name: str, source: str | None) -> None:
+    click.echo(diagnostic.format(name, source), err=True)
+
+
+def _fail(diagnostic: Diagnostic, name: str, source: str | None):
+    _print_diagnostic(diagnostic, name, source)
+    sys.exit(EXIT_INVALID)
+
+
+def _default_output(input_path: str, suffix: str) -> Path:
+    if input_path == "-":
+        return Path("out" + suffix)
+    path = Path(input_path)
+    stem = path.name[: -len(".asm.js")] if path.name.endswith(".asm.js") else path.stem
+    return path.with_name(stem + suffix)
+
+
+def _refuse_overwriting_input(input_path: str, outputs: list[Path | None]) -> None:
+    if input_path == "-":
+        return
+    source = Path(input_path).resolve()
+    for out in outputs:
+        if out is not None and out.resolve() == source:
+            raise click.UsageError(f"the output {out} would overwrite the input")
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename: readers never see a partial file."""
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise click.UsageError(f"the output directory {directory} does not exist")
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temp, path)
+    except BaseException:
+        os.unlink(temp)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,355 @@
+"""The reference front end: esprima parses one module function, and this file turns its ESTree into our nodes.
+
+Only the module's own text is parsed. To keep esprima's positions in the coordinates of the whole file, the text
+is padded in front: one newline per line before the module and spaces up to its column, with the `(` that makes
+the function an expression placed in that padding. Lines, columns and error positions then need no shifting;
+offsets (`range`) are shifted by the difference between the padding's length and the module's start.
+
+Shapes the adapter decides (the checker gives the asm.js reason for every `Unsupported`):
+
+- numeric literals are typed by their source text (§6.6.1, as V8's asm.js scanner does): with a `.` they are
+  doubles; otherwise integers, kept exact as a Python int (`1e3` is the integer 1000; `0x10` is 16), except a
+  value with a fraction (`1e-3`), which is a double; legacy octal (`010`) is Unsupported;
+- `-x` stays Unary("-", x); parentheses vanish; a node's Loc is its first character (for `(a+b)|0` the `(`);
+- `new`, strings, function expressions and object or array literals are Unsupported inside function bodies;
+  at module level `new` and strings are kept, an array literal only as a variable initialiser (function table),
+  an object literal only as the argument of the final `return` (the exports);
+- `let` anywhere, `const` in a function, `var` in a for initialiser, patterns, `&&`, `||`, `++`, compound
+  assignments, `this`, `typeof`, `delete`, `void`, regex, template, `for in/of`, try/throw, with, classes and
+  nested function declarations are Unsupported. Module-level `const` is a VarDecl with kind "const" (V8 accepts
+  it as an immutable global).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import esprima
+
+from asm2wasm.diagnostics import CompileError, Loc
+from asm2wasm.frontend import nodes as N
+from asm2wasm.frontend.extract import ModuleSpan
+from asm2wasm.frontend.jsscan import offset_loc
+from asm2wasm.util import gc_paused
+
+UNARY_OPS = frozenset(["+", "-", "~", "!"])
+BINARY_OPS = frozenset(["+", "-", "*", "/", "%", "|", "&", "^", "<<", ">>", ">>>", "<", "<=", ">", ">=", "==", "!="])
+_ESPRIMA_OPTIONS = {"loc": True, "range": True}
+_LINE_PREFIX = re.compile(r"^Line \d+: ")
+_LEGACY_OCTAL = re.compile(r"0\d")
+_BRACKET = re.compile(r"[()\[\]{}]")
+_MAX_EXACT_DIGITS = 400  # integer literals longer than this keep a float approximation (they are out of range)
+
+# ESTree types with no asm.js meaning, named for the message.
+_WHAT = {
+    "ThisExpression": "`this`",
+    "FunctionExpression": "function expression",
+    "ArrowFunctionExpression": "arrow function",
+    "ObjectExpression": "object literal",
+    "ArrayExpression": "array literal",
+    "TemplateLiteral": "template literal",
+    "TaggedTemplateExpression": "tagged template",
+    "ClassExpression": "class expression",
+    "ClassDeclaration": "class declaration",
+    "YieldExpression": "`yield`",
+    "AwaitExpression": "`await`",
+    "SpreadElement": "spread `...`",
+    "ForInStatement": "`for in` loop",
+    "ForOfStatement": "`for of` loop",
+    "TryStatement": "`try` statement",
+    "ThrowStatement": "`throw` statement",
+    "WithStatement": "`with` statement",
+    "DebuggerStatement": "`debugger` statement",
+}
+
+
+def adapt_module(source: str, span: ModuleSpan) -> N.Module:
+    """Parse the module at `span` with esprima and convert it. Raises CompileError (E002, E006)."""
+    if span.error is not None:
+        raise CompileError("E002", f"{span.error} (module {span.describe()})", offset_loc(source, span.error_pos))
+    text, shift = _padded_text(source, span)
+    with gc_paused():
+        tree = _esprima_parse(text, source, span)
+        func = tree.body[0]
+        func = func.expression if func.type == "ExpressionStatement" else func
+        try:
+            return _Adapter(shift).module(func, span)
+        except RecursionError:
+            raise nesting_error(source, span) from None
+
+
+def _padded_text(source: str, span: ModuleSpan) -> tuple[str, int]:
+    """The module's text padded so esprima reports whole-file lines and columns; and the offset shift."""
+    body = source[span.start : span.end]
+    if span.col > 0:
+        prefix = "\n" * (span.line - 1) + " " * (span.col - 1) + "("
+    elif span.line > 1:
+        prefix = "\n" * (span.line - 2) + "(\n"
+    else:
+        return body, span.start  # a declaration at the very start of the file: parse it as it is
+    return prefix + body + ")", span.start - len(prefix)
+
+
+def _esprima_parse(text: str, source: str, span: ModuleSpan) -> Any:
+    try:
+        return esprima.parseScript(text, _ESPRIMA_OPTIONS)
+    except esprima.Error as exc:
+        message = _LINE_PREFIX.sub("", str(exc.message))
+        raise CompileError("E002", message, Loc(exc.lineNumber or span.line, max(0, (exc.column or 1) - 1))) from None
+    except RecursionError:
+        raise nesting_error(source, span) from None
+
+
+def nesting_error(source: str, span: ModuleSpan) -> CompileError:
+    """E006 at the deepest bracket of the module (found by a linear scan, only on this error path)."""
+    at = _deepest_bracket(source, span.start, span.end)
+    message = "nesting too deep for the parser (brackets, blocks or else-if chains); simplify the expression"
+    return CompileError("E006", message, offset_loc(source, at if at >= 0 else span.start))
+
+
+def _deepest_bracket(source: str, start: int, end: int) -> int:
+    depth = best = 0
+    best_at = -1
+    for m in _BRACKET.finditer(source, start, end):
+        depth += 1 if m.group() in "([{" else -1
+        if depth > best:
+            best, best_at = depth, m.start()
+    return best_at
+
+
+def _loc(node: Any) -> Loc:
+    start = node.loc.start
+    return Loc(start.line, start.column)
+
+
+def _unsupported(node: Any, what: str | None = None) -> N.Unsupported:
+    return N.Unsupported(what or _WHAT.get(node.type) or _words(node.type), _loc(node))
+
+
+def _words(estree_type: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", estree_type).lower()
+
+
+# ---- numeric literals (§6.6.1) ---------------------------------------------------------------------------------
+
+
+def literal_number(raw: str) -> tuple[int | float, bool] | None:
+    """(value, is_double) of a numeric literal's source text; None for a legacy octal literal."""
+    if raw[:2].lower() in ("0x", "0o", "0b"):
+        return int(raw, 0), False
+    if _LEGACY_OCTAL.match(raw):
+        return None
+    if "." in raw:
+        return float(raw), True
+    if "e" in raw or "E" in raw:
+        return _exponent_literal(raw)
+    if len(raw) > _MAX_EXACT_DIGITS:
+        return float(raw), False
+    return int(raw), False
+
+
+def _exponent_literal(raw: str) -> tuple[int | float, bool]:
+    value = Decimal(raw)
+    if value.adjusted() > _MAX_EXACT_DIGITS:
+        return float(value), False
+    if value == value.to_integral_value():
+        return int(value), False
+    return float(value), True
+
+
+# ---- the tree walk ---------------------------------------------------------------------------------------------
+
+
+class _Adapter:
+    """ESTree -> nodes. `in_function` tells module-level statements from function bodies."""
+
+    def __init__(self, shift: int) -> None:
+        self.shift = shift
+        self.in_function = False
+        self.expressions: dict[str, Callable[[Any], N.Node]] = {
+            "Literal": self.literal,
+            "Identifier": lambda n: N.Name(n.name, _loc(n)),
+            "MemberExpression": self.member,
+            "CallExpression": lambda n: N.Call(self.expr(n.callee), self.exprs(n.arguments), _loc(n)),
+            "NewExpression": self.new,
+            "UnaryExpression": self.unary,
+            "BinaryExpression": self.binary,
+            "LogicalExpression": lambda n: _unsupported(n, f"`{n.operator}` operator"),
+            "UpdateExpression": lambda n: _unsupported(n, f"`{n.operator}` operator"),
+            "ConditionalExpression": lambda n: N.Cond(
+                self.expr(n.test), self.expr(n.consequent), self.expr(n.alternate), _loc(n)
+            ),
+            "AssignmentExpression": self.assign,
+            "SequenceExpression": lambda n: N.Seq(self.exprs(n.expressions), _loc(n)),
+        }
+        self.statements: dict[str, Callable[[Any], N.Node]] = {
+            "VariableDeclaration": self.var_decl,
+            "ExpressionStatement": lambda n: N.ExprStmt(self.expr(n.expression), _loc(n)),
+            "BlockStatement": lambda n: N.Block(self.stmts(n.body), _loc(n)),
+            "EmptyStatement": lambda n: N.Empty(_loc(n)),
+            "IfStatement": lambda n: N.If(
+                self.expr(n.test), self.stmt(n.consequent), self.opt_stmt(n.alternate), _loc(n)
+            ),
+            "ReturnStatement": self.return_stmt,
+            "WhileStatement": lambda n: N.While(self.expr(n.test), self.stmt(n.body), _loc(n)),
+            "DoWhileStatement": lambda n: N.DoWhile(self.stmt(n.body), self.expr(n.test), _loc(n)),
+            "ForStatement": self.for_stmt,
+            "BreakStatement": lambda n: N.Break(n.label.name if n.label else None, _loc(n)),
+            "ContinueStatement": lambda n: N.Continue(n.label.name if n.label else None, _loc(n)),
+            "LabeledStatement": lambda n: N.Labeled(n.label.name, self.stmt(n.body), _loc(n)),
+            "SwitchStatement": self.switch,
+            "FunctionDeclaration": self.func_decl,
+        }
+
+    # -- module
+
+    def module(self, func: Any, span: ModuleSpan) -> N.Module:
+        body = list(func.body.body)
+        directive = body[0].directive if body and body[0].type == "ExpressionStatement" else None
+        if directive not in ("use asm", "almost asm"):
+            raise CompileError("E002", 'the module\'s first statement is not the "use asm" directive', _loc(func))
+        own = func.id.name if func.id else None
+        name = own or (span.name if span.named_by != "line" else None)
+        params = [p.name if p.type == "Identifier" else "" for p in func.params]
+        if "" in params:
+            raise CompileError("E007", "module parameters must be plain names", _loc(func))
+        return N.Module(name, params, directive, self.stmts(body[1:]), _loc(func), span.start, span.end)
+
+    # -- statements
+
+    def stmt(self, node: Any) -> N.Node:
+        convert = self.statements.get(node.type)
+        return convert(node) if convert else _unsupported(node)
+
+    def opt_stmt(self, node: Any) -> N.Node | None:
+        return None if node is None else self.stmt(node)
+
+    def stmts(self, nodes: list[Any]) -> list[N.Node]:
+        return [self.stmt(n) for n in nodes]
+
+    def var_decl(self, node: Any) -> N.Node:
+        allowed = ("var", "const") if not self.in_function else ("var",)
+        if node.kind not in allowed:
+            return _unsupported(node, f"`{node.kind}` declaration")
+        if any(d.id.type != "Identifier" for d in node.declarations):
+            return _unsupported(node, "destructuring declaration")
+        decls = [(d.id.name, self.var_init(d.init), _loc(d.id)) for d in node.declarations]
+        return N.VarDecl(decls, _loc(node), node.kind)
+
+    def var_init(self, init: Any) -> N.Node | None:
+        if init is None:
+            return None
+        if init.type == "ArrayExpression" and not self.in_function:
+            elements = [
+                self.expr(e) if e is not None else N.Unsupported("array hole", _loc(init)) for e in init.elements
+            ]
+            return N.ArrayLit(elements, _loc(init))
+        return self.expr(init)
+
+    def return_stmt(self, node: Any) -> N.Node:
+        arg = node.argument
+        if arg is not None and arg.type == "ObjectExpression" and not self.in_function:
+            return N.Return(self.object_lit(arg), _loc(node))
+        return N.Return(None if arg is None else self.expr(arg), _loc(node))
+
+    def object_lit(self, node: Any) -> N.ObjectLit:
+        return N.ObjectLit([self.prop(p) for p in node.properties], _loc(node))
+
+    def prop(self, p: Any) -> tuple[str, N.Node]:
+        key = p.key
+        name = key.name if key is not None and key.type == "Identifier" and not p.computed else None
+        if key is not None and key.type == "Literal" and isinstance(key.value, str):
+            name = key.value
+        if p.type != "Property" or name is None:
+            return ("", _unsupported(p, "computed or spread property"))
+        if p.shorthand or p.method or p.kind != "init":
+            return (name, _unsupported(p, "shorthand, method or accessor property"))
+        return (name, self.expr(p.value))
+
+    def for_stmt(self, node: Any) -> N.Node:
+        init = node.init
+        if init is not None and init.type == "VariableDeclaration":
+            init_node: N.Node | None = _unsupported(init, f"`{init.kind}` in a for initialiser")
+        else:
+            init_node = None if init is None else self.expr(init)
+        test = None if node.test is None else self.expr(node.test)
+        update = None if node.update is None else self.expr(node.update)
+        return N.For(init_node, test, update, self.stmt(node.body), _loc(node))
+
+    def switch(self, node: Any) -> N.Node:
+        cases = [
+            N.Case(None if c.test is None else self.expr(c.test), self.stmts(c.consequent), _loc(c)) for c in node.cases
+        ]
+        return N.Switch(self.expr(node.discriminant), cases, _loc(node))
+
+    def func_decl(self, node: Any) -> N.Node:
+        if self.in_function:
+            return _unsupported(node, "nested function declaration")
+        if node.generator or node.isAsync:
+            return _unsupported(node, "generator or async function")
+        if any(p.type != "Identifier" for p in node.params):
+            return _unsupported(node, "function with default, rest or pattern parameters")
+        self.in_function = True
+        try:
+            body = self.stmts(node.body.body)
+        finally:
+            self.in_function = False
+        params = [p.name for p in node.params]
+        return N.FuncDecl(node.id.name, params, body, _loc(node), node.range[1] + self.shift)
+
+    # -- expressions
+
+    def expr(self, node: Any) -> N.Node:
+        convert = self.expressions.get(node.type)
+        return convert(node) if convert else _unsupported(node)
+
+    def exprs(self, nodes: list[Any]) -> list[N.Node]:
+        return [self.expr(n) for n in nodes]
+
+    def literal(self, node: Any) -> N.Node:
+        value = node.value
+        if node.regex is not None:
+            return _unsupported(node, "regular expression literal")
+        if isinstance(value, bool) or value is None:
+            return _unsupported(node, f"`{node.raw}` literal")
+        if isinstance(value, str):
+            return _unsupported(node, "string literal") if self.in_function else N.Str(value, _loc(node))
+        number = literal_number(node.raw)
+        if number is None:
+            return _unsupported(node, f"legacy octal literal {node.raw}")
+        return N.Num(number[0], number[1], _loc(node))
+
+    def member(self, node: Any) -> N.Node:
+        obj = self.expr(node.object)
+        if node.computed:
+            return N.Index(obj, self.expr(node.property), _loc(node))
+        return N.Dot(obj, node.property.name, _loc(node))
+
+    def new(self, node: Any) -> N.Node:
+        if self.in_function:
+            return _unsupported(node, "`new` expression")
+        return N.New(self.expr(node.callee), self.exprs(node.arguments), _loc(node))
+
+    def unary(self, node: Any) -> N.Node:
+        if node.operator not in UNARY_OPS:
+            return _unsupported(node, f"`{node.operator}` operator")
+        return N.Unary(node.operator, self.expr(node.argument), _loc(node))
+
+    def binary(self, node: Any) -> N.Node:
+        """Left-nested chains (`a + b + c + ...`, up to 2^20 operands in valid asm.js) without recursion."""
+        spine = []
+        while node.type == "BinaryExpression" and node.operator in BINARY_OPS:
+            spine.append(node)
+            node = node.left
+        result = self.expr(node) if spine else _unsupported(node, f"`{node.operator}` operator")
+        for b in reversed(spine):
+            result = N.Binary(b.operator, result, self.expr(b.right), _loc(b))
+        return result
+
+    def assign(self, node: Any) -> N.Node:
+        if node.operator != "=":
+            return _unsupported(node, f"compound assignment `{node.operator}`")
+        return N.Assign(self.expr(node.left), self.expr(node.right), _loc(node))

@@ -1,0 +1,1 @@
+"""Generated JavaScript and HTML: data (context.py) rendered by the Jinja templates in templates/."""

@@ -1,0 +1,395 @@
+"""Typed IR of one function -> Wasm instructions (flat tuples, see wasm/model.py).
+
+Expressions are emitted in JavaScript's evaluation order. `break`/`continue` become branch depths from a stack
+of the enclosing Wasm blocks, each tagged with what it is a target for. Scratch locals come from a per-type pool
+(acquired and released around their use, so nested stores never share one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from asm2wasm.check import ir
+from asm2wasm.lower.semantics import (
+    FAST_REPLACEMENTS,
+    HELPER_INDEX,
+    OOB_LOAD_VALUE,
+    PLAIN_WITH_CONSTANT,
+    PSEUDO_CALLS,
+    PSEUDO_INLINE,
+)
+from asm2wasm.wasm import model as wasm
+
+ALIGN = {1: 0, 2: 1, 4: 2, 8: 3}
+ZERO = {"i32": ("i32.const", 0), "f32": ("f32.const", 0.0), "f64": ("f64.const", 0.0)}
+
+
+@dataclass
+class Layout:
+    """Module-wide index facts every function's lowering needs."""
+
+    func_base: int  # Wasm index of the first asm.js function
+    helper_base: int  # Wasm index of the first semantics helper
+    global_base: int  # Wasm index of the first module global (imports come first)
+    heap_limit_globals: dict[int, int]  # access size -> index of the global holding `byteLength - size + 1`
+    foreign_index: dict[tuple, int]  # (name, params, result) -> Wasm function index
+    math_index: dict[str, int]
+    table_offsets: list[int]
+    table_types: list[int]  # type index per asm.js table
+    fast: bool = False
+
+
+@dataclass
+class _Target:
+    kind: str  # "break" (loop or switch exit), "continue", "block" (labelled block), "other"
+    labels: tuple[str, ...] = ()
+    unlabelled: bool = False  # a target of bare `break` / `continue`
+
+
+@dataclass
+class FunctionLowering:
+    layout: Layout
+    n_params: int
+    code: list = field(default_factory=list)
+    extra_locals: list[str] = field(default_factory=list)  # Wasm types of scratch locals, after the declared ones
+    first_scratch: int = 0
+    free: dict[str, list[int]] = field(default_factory=lambda: {"i32": [], "f32": [], "f64": []})
+    targets: list[_Target] = field(default_factory=list)
+
+    # ---- scratch locals
+
+    def acquire(self, vt: str) -> int:
+        pool = self.free[vt]
+        if pool:
+            return pool.pop()
+        self.extra_locals.append(vt)
+        return self.first_scratch + len(self.extra_locals) - 1
+
+    def release(self, vt: str, index: int) -> None:
+        self.free[vt].append(index)
+
+    # ---- expressions
+
+    def emit(self, node) -> None:
+        """Emit `node`, leaving its value on the stack."""
+        self._EMIT[type(node)](self, node)
+
+    def emit_effect(self, node) -> None:
+        """Emit `node` for its side effects only, leaving nothing on the stack."""
+        kind = type(node)
+        if kind is ir.SetLocal:
+            self.emit(node.value)
+            self.code.append(("local.set", node.index))
+        elif kind is ir.SetGlobal:
+            self.emit(node.value)
+            self.code.append(("global.set", self.layout.global_base + node.index))
+        elif kind is ir.Store:
+            self._store(node, keep=False)
+        elif kind is ir.Comma:
+            for effect in node.effects:
+                self.emit_effect(effect)
+            if node.last is not None:
+                self.emit_effect(node.last)
+        elif kind in (ir.Const, ir.GetLocal, ir.GetGlobal):
+            pass
+        else:
+            self.emit(node)
+            if getattr(node, "vt", None) is not None:
+                self.code.append(("drop",))
+
+    def _const(self, node: ir.Const) -> None:
+        self.code.append((node.vt + ".const", node.value))
+
+    def _get_local(self, node: ir.GetLocal) -> None:
+        self.code.append(("local.get", node.index))
+
+    def _set_local(self, node: ir.SetLocal) -> None:
+        self.emit(node.value)
+        self.code.append(("local.tee", node.index))
+
+    def _get_global(self, node: ir.GetGlobal) -> None:
+        self.code.append(("global.get", self.layout.global_base + node.index))
+
+    def _set_global(self, node: ir.SetGlobal) -> None:
+        self.emit(node.value)
+        index = self.layout.global_base + node.index
+        self.code.append(("global.set", index))
+        self.code.append(("global.get", index))
+
+    def _address(self, addr: ir.HeapAddress) -> None:
+        self.emit(addr.base)
+        if addr.mask is not None:
+            self.code.append(("i32.const", addr.mask))
+            self.code.append(("i32.and",))
+
+    def _checked(self, addr: ir.HeapAddress) -> bool:
+        return not (addr.in_bounds or self.layout.fast)
+
+    def _load(self, node: ir.Load) -> None:
+        view, code = node.view, self.code
+        self._address(node.addr)
+        access = (view.load_op, ALIGN[view.size], 0)
+        if not self._checked(node.addr):
+            code.append(access)
+            return
+        temp = self.acquire("i32")
+        code += [("local.tee", temp), ("global.get", self.layout.heap_limit_globals[view.size]), ("i32.lt_u",),
+                 ("if", node.vt), ("local.get", temp), access, ("else",), OOB_LOAD_VALUE[node.vt], ("end",)]
+        self.release("i32", temp)
+
+    def _store(self, node: ir.Store, keep: bool = True) -> None:
+        view, code = node.view, self.code
+        access = (view.store_op, ALIGN[view.size], 0)
+        if not self._checked(node.addr) and not keep:
+            self._address(node.addr)
+            self.emit(node.value)
+            if node.convert:
+                code.append((node.convert,))
+            code.append(access)
+            return
+        addr = self.acquire("i32")
+        value = self.acquire(node.vt)
+        self._address(node.addr)
+        code.append(("local.set", addr))
+        self.emit(node.value)
+        code.append(("local.set", value))
+        store = [("local.get", addr), ("local.get", value)] + ([(node.convert,)] if node.convert else []) + [access]
+        if self._checked(node.addr):
+            code += [("local.get", addr), ("global.get", self.layout.heap_limit_globals[view.size]), ("i32.lt_u",),
+                     ("if", None), *store, ("end",)]
+        else:
+            code += store
+        if keep:
+            code.append(("local.get", value))
+        self.release(node.vt, value)
+        self.release("i32", addr)
+
+    def _unop(self, node: ir.Unop) -> None:
+        self.emit(node.arg)
+        self._op(node.op)
+
+    def _binop(self, node: ir.Binop) -> None:
+        op = node.op
+        self.emit(node.left)
+        if op in PLAIN_WITH_CONSTANT and isinstance(node.right, ir.Const):
+            plain, unsafe = PLAIN_WITH_CONSTANT[op]
+            if node.right.value not in unsafe:
+                self.emit(node.right)
+                self.code.append((plain,))
+                return
+        self.emit(node.right)
+        self._op(op)
+
+    def _op(self, op: str) -> None:
+        if op[0] != "$":
+            self.code.append((op,))
+        elif self.layout.fast and op in FAST_REPLACEMENTS:
+            self.code += FAST_REPLACEMENTS[op]
+        elif op in PSEUDO_INLINE:
+            self.code += PSEUDO_INLINE[op]
+        else:
+            helper, before = PSEUDO_CALLS[op]
+            self.code += before
+            self.code.append(("call", self.layout.helper_base + HELPER_INDEX[helper]))
+
+    def _select(self, node: ir.Select) -> None:
+        self.emit(node.test)
+        self.code.append(("if", node.vt))
+        self.emit(node.then)
+        self.code.append(("else",))
+        self.emit(node.orelse)
+        self.code.append(("end",))
+
+    def _comma(self, node: ir.Comma) -> None:
+        for effect in node.effects:
+            self.emit_effect(effect)
+        self.emit(node.last)
+
+    def _call_func(self, node: ir.CallFunc) -> None:
+        for arg in node.args:
+            self.emit(arg)
+        self.code.append(("call", self.layout.func_base + node.func))
+
+    def _call_foreign(self, node: ir.CallForeign) -> None:
+        for arg in node.args:
+            self.emit(arg)
+        self.code.append(("call", self.layout.foreign_index[(node.name, node.params, node.vt)]))
+
+    def _call_math(self, node: ir.CallMath) -> None:
+        for arg in node.args:
+            self.emit(arg)
+        self.code.append(("call", self.layout.math_index[node.name]))
+
+    def _call_table(self, node: ir.CallTable) -> None:
+        # JavaScript evaluates the callee `t[i & m]` before the arguments.
+        temp = self.acquire("i32")
+        self.emit(node.index)
+        offset = self.layout.table_offsets[node.table]
+        if offset:
+            self.code += [("i32.const", offset), ("i32.add",)]
+        self.code.append(("local.set", temp))
+        for arg in node.args:
+            self.emit(arg)
+        self.code += [("local.get", temp), ("call_indirect", self.layout.table_types[node.table])]
+        self.release("i32", temp)
+
+    def _min_max(self, node: ir.MinMax) -> None:
+        self.emit(node.args[0])
+        for arg in node.args[1:]:
+            self.emit(arg)
+            self._op(node.op)
+
+    _EMIT: ClassVar[dict] = {
+        ir.Const: _const, ir.GetLocal: _get_local, ir.SetLocal: _set_local, ir.GetGlobal: _get_global,
+        ir.SetGlobal: _set_global, ir.Load: _load, ir.Store: _store, ir.Unop: _unop, ir.Binop: _binop,
+        ir.Select: _select, ir.Comma: _comma, ir.CallFunc: _call_func, ir.CallForeign: _call_foreign,
+        ir.CallMath: _call_math, ir.CallTable: _call_table, ir.MinMax: _min_max,
+    }
+
+    # ---- statements
+
+    def stmt(self, node) -> None:
+        self._STMT[type(node)](self, node)
+
+    def _expr_stmt(self, node: ir.ExprStmt) -> None:
+        self.emit_effect(node.expr)
+
+    def _block(self, node: ir.BlockStmt) -> None:
+        if not node.labels:
+            for s in node.body:
+                self.stmt(s)
+            return
+        self._open("block", _Target("block", node.labels))
+        for s in node.body:
+            self.stmt(s)
+        self._close()
+
+    def _if(self, node: ir.IfStmt) -> None:
+        self.emit(node.test)
+        self._open("if", _Target("other"))
+        self.stmt(node.then)
+        if node.orelse is not None:
+            self.code.append(("else",))
+            self.stmt(node.orelse)
+        self._close()
+
+    def _return(self, node: ir.ReturnStmt) -> None:
+        if node.value is not None:
+            self.emit(node.value)
+        self.code.append(("return",))
+
+    def _loop(self, node: ir.LoopStmt) -> None:
+        if node.init is not None:
+            self.emit_effect(node.init)
+        self._open("block", _Target("break", node.labels, True))
+        self._open("loop", _Target("other"))
+        if node.test is not None and node.test_first:
+            self._branch_unless(node.test, 1)
+        self._open("block", _Target("continue", node.labels, True))
+        self.stmt(node.body)
+        self._close()
+        if node.update is not None:
+            self.emit_effect(node.update)
+        if node.test_first or node.test is None:
+            self.code.append(("br", 0))
+        else:
+            self.emit(node.test)
+            self.code.append(("br_if", 0))
+        self._close()
+        self._close()
+
+    def _branch_unless(self, test, depth: int) -> None:
+        """Branch out `depth` levels when `test` is false (folds a leading `!` away)."""
+        if isinstance(test, ir.Unop) and test.op == "i32.eqz":
+            self.emit(test.arg)
+        else:
+            self.emit(test)
+            self.code.append(("i32.eqz",))
+        self.code.append(("br_if", depth))
+
+    def _break(self, node: ir.BreakStmt) -> None:
+        self.code.append(("br", self._depth(node.label, ("break", "block"), "break")))
+
+    def _continue(self, node: ir.ContinueStmt) -> None:
+        self.code.append(("br", self._depth(node.label, ("continue",), "continue")))
+
+    def _depth(self, label: str | None, kinds: tuple[str, ...], bare: str) -> int:
+        for depth, target in enumerate(reversed(self.targets)):
+            if label is None:
+                if target.kind == bare and target.unlabelled:
+                    return depth
+            elif target.kind in kinds and label in target.labels:
+                return depth
+        raise AssertionError(f"no branch target for {label!r}: the checker should have rejected this")
+
+    def _switch(self, node: ir.SwitchStmt) -> None:
+        cases = node.cases
+        self._open("block", _Target("break", node.labels, True))
+        for _ in cases:
+            self._open("block", _Target("other"))
+        default = next((i for i, (value, _) in enumerate(cases) if value is None), len(cases))
+        self._dispatch(node.disc, cases, default)
+        for _, body in cases:
+            self._close()
+            for s in body:
+                self.stmt(s)
+        self._close()
+
+    def _dispatch(self, disc, cases: list, default: int) -> None:
+        """Branch to case i's block (depth i from here); `default` is the default case or the switch exit."""
+        values = {value: i for i, (value, _) in enumerate(cases) if value is not None}
+        if not values:
+            self.emit_effect(disc)
+            self.code.append(("br", default))
+            return
+        low, high = min(values), max(values)
+        if high - low < max(16, 4 * len(values)):
+            self.emit(disc)
+            if low:
+                self.code += [("i32.const", low), ("i32.sub",)]
+            table = tuple(values.get(v, default) for v in range(low, high + 1))
+            self.code.append(("br_table", table, default))
+            return
+        temp = self.acquire("i32")
+        self.emit(disc)
+        self.code.append(("local.set", temp))
+        for value, i in values.items():
+            self.code += [("local.get", temp), ("i32.const", value), ("i32.eq",), ("br_if", i)]
+        self.code.append(("br", default))
+        self.release("i32", temp)
+
+    def _open(self, opcode: str, target: _Target) -> None:
+        self.code.append((opcode, None))
+        self.targets.append(target)
+
+    def _close(self) -> None:
+        self.code.append(("end",))
+        self.targets.pop()
+
+    _STMT: ClassVar[dict] = {
+        ir.ExprStmt: _expr_stmt, ir.BlockStmt: _block, ir.IfStmt: _if, ir.ReturnStmt: _return,
+        ir.LoopStmt: _loop, ir.BreakStmt: _break, ir.ContinueStmt: _continue, ir.SwitchStmt: _switch,
+    }
+
+
+def lower_function(func: ir.Function, type_index: int, layout: Layout) -> wasm.Function:
+    """One asm.js function -> one Wasm function (declared locals initialised, a default return appended)."""
+    n_params = len(func.params)
+    lowering = FunctionLowering(layout, n_params, first_scratch=n_params + len(func.locals))
+    for i, (_, vt, value) in enumerate(func.locals):
+        if value != 0 or _is_negative_zero(value):
+            lowering.code += [(vt + ".const", value), ("local.set", n_params + i)]
+    for s in func.body:
+        lowering.stmt(s)
+    if func.result is not None and not (func.body and isinstance(func.body[-1], ir.ReturnStmt)):
+        # Falling off the end: JavaScript returns undefined, which callers coerce to 0 or NaN.
+        lowering.code.append(ZERO[func.result] if func.result == "i32" else (func.result + ".const", float("nan")))
+    names = [name for name, _ in func.params] + [name for name, _, _ in func.locals]
+    names += [f"$scratch{i}" for i in range(len(lowering.extra_locals))]
+    return wasm.Function(type_index, lowering.code, [vt for _, vt, _ in func.locals] + lowering.extra_locals,
+                         func.name, names)
+
+
+def _is_negative_zero(value: float | int) -> bool:
+    return isinstance(value, float) and value == 0 and str(value).startswith("-")

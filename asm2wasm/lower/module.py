@@ -1,0 +1,133 @@
+"""Typed module -> Wasm module: index spaces, imports, globals, the function table, exports, helpers.
+
+Index spaces (fixed before any body is lowered, so functions can be lowered independently):
+    functions  Math imports, foreign-call imports (one per signature), asm.js functions, semantics helpers
+    globals    heap-limit imports (one per access size), foreign number imports, then the module's own globals
+Import names are the shim's contract (templates/shim.js.j2): `env.memory`, `env.heap_limit_N`, `env.<foreign
+number>`, `Math.<name>`, `foreign.<name>`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from asm2wasm.check import ir
+from asm2wasm.lower.function import Layout, lower_function
+from asm2wasm.lower.semantics import HELPERS
+from asm2wasm.wasm import model as wasm
+
+HEAP_ACCESS_SIZES = (1, 2, 4, 8)
+MATH_SIGNATURES = {"atan2": ("f64", "f64"), "pow": ("f64", "f64")}
+
+
+@dataclass
+class LinkInfo:
+    """What the JS shim must provide and knows about the module (rendered by glue/)."""
+
+    heap: bool
+    heap_limit_sizes: tuple[int, ...]
+    foreign_numbers: list[tuple[str, str]] = field(default_factory=list)  # (foreign name, "int" | "double")
+    foreign_functions: list[str] = field(default_factory=list)
+    math_functions: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Lowered:
+    module: wasm.Module
+    link: LinkInfo
+
+
+def lower(typed: ir.TypedModule, fast: bool = False) -> Lowered:
+    """The whole module. `fast` drops the bounds checks and division/ToInt32 guards (see README, --fast)."""
+    module = wasm.Module(name=typed.name or "")
+    has_heap = bool(typed.heap_views)
+    limit_sizes = HEAP_ACCESS_SIZES if has_heap and not fast else ()
+    link = LinkInfo(heap=has_heap, heap_limit_sizes=limit_sizes)
+
+    if has_heap:
+        module.memory_import = wasm.MemoryImport("env", "memory", 1)
+    math_index = _import_math(module, typed, link)
+    foreign_index = _import_foreign_calls(module, typed, link)
+    n_imports = len(module.func_imports)
+
+    heap_limits = {}
+    for size in limit_sizes:
+        heap_limits[size] = len(module.global_imports)
+        module.global_imports.append(wasm.GlobalImport("env", f"heap_limit_{size}", "i32", False,
+                                                       f"heap_limit_{size}"))
+    _declare_globals(module, typed, link)
+
+    func_types = [module.type_index(_func_type(f.params, f.result)) for f in typed.functions]
+    table_offsets, table_types = _build_table(module, typed, n_imports)
+    layout = Layout(
+        func_base=n_imports, helper_base=n_imports + len(typed.functions),
+        global_base=len(module.global_imports), heap_limit_globals=heap_limits, foreign_index=foreign_index,
+        math_index=math_index, table_offsets=table_offsets, table_types=table_types, fast=fast,
+    )
+    for func, type_index in zip(typed.functions, func_types):
+        module.functions.append(lower_function(func, type_index, layout))
+    for helper in HELPERS:
+        type_index = module.type_index(wasm.FuncType(helper.params, (helper.result,)))
+        module.functions.append(wasm.Function(type_index, list(helper.body), list(helper.locals),
+                                              f"$asm2wasm.{helper.name}"))
+    for name, index in typed.exports:
+        module.exports.append(wasm.Export(name, "func", n_imports + index))
+    return Lowered(module, link)
+
+
+def _func_type(params: list[tuple[str, str]], result: str | None) -> wasm.FuncType:
+    return wasm.FuncType(tuple(vt for _, vt in params), (result,) if result else ())
+
+
+def _import_math(module: wasm.Module, typed: ir.TypedModule, link: LinkInfo) -> dict[str, int]:
+    index = {}
+    for name in typed.math_imports:
+        params = MATH_SIGNATURES.get(name, ("f64",))
+        type_index = module.type_index(wasm.FuncType(params, ("f64",)))
+        index[name] = len(module.func_imports)
+        module.func_imports.append(wasm.FuncImport("Math", name, type_index, f"Math.{name}"))
+        link.math_functions.append(name)
+    return index
+
+
+def _import_foreign_calls(module: wasm.Module, typed: ir.TypedModule, link: LinkInfo) -> dict[tuple, int]:
+    index = {}
+    for signature in sorted(typed.foreign_calls, key=typed.foreign_calls.__getitem__):
+        name, params, result = signature
+        type_index = module.type_index(wasm.FuncType(params, (result,) if result else ()))
+        index[signature] = len(module.func_imports)
+        module.func_imports.append(wasm.FuncImport("foreign", name, type_index, f"foreign.{name}"))
+        if name not in link.foreign_functions:
+            link.foreign_functions.append(name)
+    return index
+
+
+def _declare_globals(module: wasm.Module, typed: ir.TypedModule, link: LinkInfo) -> None:
+    """Foreign numbers are imported immutable and copied into the module's own mutable globals (asm.js lets a
+    module assign them)."""
+    imported = {}
+    for var in typed.globals:
+        if var.foreign is not None and (var.foreign, var.vt) not in imported:
+            imported[(var.foreign, var.vt)] = len(module.global_imports)
+            field_name = var.foreign if var.vt == "f64" else f"{var.foreign}|0"
+            module.global_imports.append(wasm.GlobalImport("env", field_name, var.vt, False, f"foreign.{field_name}"))
+            link.foreign_numbers.append((var.foreign, "double" if var.vt == "f64" else "int"))
+    for var in typed.globals:
+        if var.foreign is not None:
+            init = ("global.get", imported[(var.foreign, var.vt)])
+        else:
+            init = (var.vt + ".const", var.init)
+        module.globals.append(wasm.Global(var.vt, True, init, var.name))
+
+
+def _build_table(module: wasm.Module, typed: ir.TypedModule, n_imports: int) -> tuple[list[int], list[int]]:
+    """All asm.js function tables, one after another in one Wasm table."""
+    offsets, types, entries = [], [], []
+    for table in typed.tables:
+        offsets.append(len(entries))
+        types.append(module.type_index(wasm.FuncType(table.params, (table.result,) if table.result else ())))
+        entries += [n_imports + f for f in table.funcs]
+    if entries:
+        module.table = wasm.Table(len(entries), len(entries))
+        module.elems.append(wasm.ElemSegment(0, entries))
+    return offsets, types

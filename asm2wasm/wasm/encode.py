@@ -1,0 +1,236 @@
+"""The Wasm binary writer: `encode(module) -> bytes` [spec §5.5].
+
+`encode` reads like the spec's module layout: one `_write_*` per section, in section-id order, each building its
+body in its own bytearray (empty means "leave the section out"); `_section` then writes id, size and body.
+Function bodies are encoded by `encode_function_body`, which a parallel driver may call in worker processes and pass
+back through `encode(module, bodies=...)`; the result is byte-identical either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from asm2wasm.wasm.consts import (
+    CONST,
+    END,
+    EXTERN_KIND,
+    FUNCREF,
+    FUNCTYPE,
+    LIMITS_MIN,
+    LIMITS_MIN_MAX,
+    MAGIC,
+    SECTION_CODE,
+    SECTION_CUSTOM,
+    SECTION_ELEMENT,
+    SECTION_EXPORT,
+    SECTION_FUNCTION,
+    SECTION_GLOBAL,
+    SECTION_IMPORT,
+    SECTION_START,
+    SECTION_TABLE,
+    SECTION_TYPE,
+    VALTYPE_BYTE,
+    VAR,
+    VERSION,
+)
+from asm2wasm.wasm.instrs import emit_body, encode_instr
+from asm2wasm.wasm.leb import uleb
+from asm2wasm.wasm.model import Function, Module
+from asm2wasm.wasm.names import encode_name_section, write_name
+
+
+def _section(out: bytearray, section_id: int, body: bytes | bytearray) -> None:
+    out.append(section_id)
+    uleb(out, len(body))
+    out += body
+
+
+def _write_limits(out: bytearray, min_size: int, max_size: int | None) -> None:
+    if max_size is None:
+        out.append(LIMITS_MIN)
+        uleb(out, min_size)
+    else:
+        out.append(LIMITS_MIN_MAX)
+        uleb(out, min_size)
+        uleb(out, max_size)
+
+
+def _write_valtypes(out: bytearray, valtypes: Sequence[str]) -> None:
+    uleb(out, len(valtypes))
+    out += bytes(VALTYPE_BYTE[t] for t in valtypes)
+
+
+def _write_global_type(out: bytearray, valtype: str, mutable: bool) -> None:
+    out.append(VALTYPE_BYTE[valtype])
+    out.append(VAR if mutable else CONST)
+
+
+def _write_const_expr(out: bytearray, ins: tuple) -> None:
+    out += encode_instr(ins)
+    out.append(END)
+
+
+def _write_types(module: Module) -> bytearray:
+    out = bytearray()
+    if module.types:
+        uleb(out, len(module.types))
+        for functype in module.types:
+            out.append(FUNCTYPE)
+            _write_valtypes(out, functype.params)
+            _write_valtypes(out, functype.results)
+    return out
+
+
+def _write_imports(module: Module) -> bytearray:
+    out = bytearray()
+    count = len(module.func_imports) + len(module.global_imports) + (module.memory_import is not None)
+    if not count:
+        return out
+    uleb(out, count)
+    for imp in module.func_imports:
+        write_name(out, imp.module)
+        write_name(out, imp.name)
+        out.append(EXTERN_KIND["func"])
+        uleb(out, imp.type_index)
+    for gimp in module.global_imports:
+        write_name(out, gimp.module)
+        write_name(out, gimp.name)
+        out.append(EXTERN_KIND["global"])
+        _write_global_type(out, gimp.valtype, gimp.mutable)
+    mem = module.memory_import
+    if mem is not None:
+        write_name(out, mem.module)
+        write_name(out, mem.name)
+        out.append(EXTERN_KIND["memory"])
+        _write_limits(out, mem.min_pages, mem.max_pages)
+    return out
+
+
+def _write_functions(module: Module) -> bytearray:
+    out = bytearray()
+    if module.functions:
+        uleb(out, len(module.functions))
+        for func in module.functions:
+            uleb(out, func.type_index)
+    return out
+
+
+def _write_table(module: Module) -> bytearray:
+    out = bytearray()
+    if module.table is not None:
+        out.append(1)
+        out.append(FUNCREF)
+        _write_limits(out, module.table.min_size, module.table.max_size)
+    return out
+
+
+def _write_globals(module: Module) -> bytearray:
+    out = bytearray()
+    if module.globals:
+        uleb(out, len(module.globals))
+        for glob in module.globals:
+            _write_global_type(out, glob.valtype, glob.mutable)
+            _write_const_expr(out, glob.init)
+    return out
+
+
+def _write_exports(module: Module) -> bytearray:
+    out = bytearray()
+    if module.exports:
+        uleb(out, len(module.exports))
+        for export in module.exports:
+            write_name(out, export.name)
+            out.append(EXTERN_KIND[export.kind])
+            uleb(out, export.index)
+    return out
+
+
+def _write_start(module: Module) -> bytearray:
+    out = bytearray()
+    if module.start is not None:
+        uleb(out, module.start)
+    return out
+
+
+def _write_elements(module: Module) -> bytearray:
+    out = bytearray()
+    if module.elems:
+        uleb(out, len(module.elems))
+        for seg in module.elems:
+            out.append(0x00)  # active, table 0, funcref [§5.5.12, flag 0]
+            _write_const_expr(out, ("i32.const", seg.offset))
+            uleb(out, len(seg.func_indices))
+            for index in seg.func_indices:
+                uleb(out, index)
+    return out
+
+
+def _write_locals(out: bytearray, valtypes: Sequence[str]) -> None:
+    """Locals as runs of equal types [§5.5.13]."""
+    runs: list[list] = []
+    for valtype in valtypes:
+        if runs and runs[-1][0] == valtype:
+            runs[-1][1] += 1
+        else:
+            runs.append([valtype, 1])
+    uleb(out, len(runs))
+    for valtype, count in runs:
+        uleb(out, count)
+        out.append(VALTYPE_BYTE[valtype])
+
+
+def encode_function_body(func: Function, cache: dict[tuple, bytes] | None = None) -> bytes:
+    """A function's code entry without its size prefix: locals, instructions, the final `end`.
+
+    `cache` (instruction tuple -> bytes) may be shared across calls to go faster; a fresh one is used if omitted.
+    """
+    out = bytearray()
+    _write_locals(out, func.locals)
+    emit_body(out, func.body, {} if cache is None else cache)
+    out.append(END)
+    return bytes(out)
+
+
+def _write_code(module: Module, bodies: Sequence[bytes] | None) -> bytearray:
+    out = bytearray()
+    if not module.functions:
+        return out
+    if bodies is None:
+        cache: dict[tuple, bytes] = {}
+        bodies = [encode_function_body(func, cache) for func in module.functions]
+    if len(bodies) != len(module.functions):
+        raise ValueError(f"{len(bodies)} function bodies for {len(module.functions)} functions")
+    uleb(out, len(bodies))
+    for body in bodies:
+        uleb(out, len(body))
+        out += body
+    return out
+
+
+SECTIONS: tuple[tuple[int, Callable[[Module], bytearray]], ...] = (
+    (SECTION_TYPE, _write_types),
+    (SECTION_IMPORT, _write_imports),
+    (SECTION_FUNCTION, _write_functions),
+    (SECTION_TABLE, _write_table),
+    # no memory section: the memory is imported
+    (SECTION_GLOBAL, _write_globals),
+    (SECTION_EXPORT, _write_exports),
+    (SECTION_START, _write_start),
+    (SECTION_ELEMENT, _write_elements),
+)
+
+
+def encode(module: Module, bodies: Sequence[bytes] | None = None) -> bytes:
+    """The binary module. `bodies`, if given, are `encode_function_body(f)` for each of `module.functions`."""
+    out = bytearray(MAGIC + VERSION)
+    for section_id, write in SECTIONS:
+        body = write(module)
+        if body:
+            _section(out, section_id, body)
+    code = _write_code(module, bodies)
+    if code:
+        _section(out, SECTION_CODE, code)
+    names = encode_name_section(module)
+    if names:
+        _section(out, SECTION_CUSTOM, names)
+    return bytes(out)
