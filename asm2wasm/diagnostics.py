@@ -59,7 +59,6 @@ CODES: dict[str, str] = {
     "T017": "break or continue outside its loop, switch or label [§6.5.7]",
     "T018": "unsupported expression form in asm.js [§6.8]",
     "T019": "unsupported statement form in asm.js [§6.5]",
-    "T020": "function used before it is declared in an incompatible way, or called with conflicting types [§6.9]",
     "T021": "the expression's value must be coerced before it is used here (intish, floatish, double?, float?) [§2.1]",
     "T022": "function has the wrong number of arguments [§6.9]",
     "T023": "label declared twice in nested statements [§6.5.9]",

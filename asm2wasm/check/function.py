@@ -35,8 +35,10 @@ VT_OF = {"int": "i32", "double": "f64", "float": "f32"}
 RESULT_VT = {"signed": "i32", "double": "f64", "float": "f32", "void": None}
 # A value passed where a variable of the declared type is expected must be a subtype of it (§6.8.4).
 DECLARED = {"int": "int", "double": "double", "float": "float"}
-# FFI arguments (§6.9): the Wasm type each extern type is passed as, and the conversion it needs.
-FFI_ARG = (("signed", "i32", None), ("unsigned", "f64", "f64.convert_i32_u"), ("double", "f64", None))
+# FFI arguments (§6.9): the Wasm type each extern type is passed as.
+FFI_ARG = (("signed", "i32"), ("double", "f64"))
+# Types whose values must be coerced before most uses (§2.1): using one uncoerced is error T021.
+NEEDS_COERCION = frozenset(("intish", "floatish", "double?", "float?"))
 NO_BINDING = Binding("none")
 # Bitwise operators for which `x OP 0` is x itself (they only coerce the type).
 _IDENTITY_WITH_ZERO = frozenset(("|", "^", "<<", ">>", ">>>"))
@@ -51,7 +53,7 @@ def to_i32(value: int) -> int:
 
 def literal_value(node: n.Node) -> tuple[str, float | int] | None:
     """A numeric literal or a negated one (§6.6.1): ("i32", int) or ("f64", float); None if not a literal."""
-    negate = False
+    negate, whole = False, node
     if isinstance(node, n.Unary) and node.op == "-" and isinstance(node.arg, n.Num):
         negate, node = True, node.arg
     if not isinstance(node, n.Num):
@@ -59,10 +61,9 @@ def literal_value(node: n.Node) -> tuple[str, float | int] | None:
     if node.is_double:
         return "f64", -float(node.value) if negate else float(node.value)
     value = int(node.value)
-    limit = (1 << 31) if negate else TWO_32
-    if value >= limit:
+    if value > (1 << 31) if negate else value >= TWO_32:
         raise CompileError("A005", f"integer literal {'-' if negate else ''}{value} is out of the 32-bit range",
-                           node.loc)
+                           whole.loc)
     return "i32", -value if negate else value
 
 
@@ -148,7 +149,7 @@ def _local_initialiser(env: GlobalEnv, name: str, init: n.Node | None, loc: Loc)
                        init.loc if init is not None else loc)
 
 
-def _return_form(env: GlobalEnv, node: n.Node | None, local_vts: dict[str, str]) -> str | None:
+def _return_form(env: GlobalEnv, node: n.Node | None) -> str | None:
     """The return type a `return` statement's syntax announces (§5.2), or None if it announces none."""
     if node is None:
         return "void"
@@ -166,49 +167,20 @@ def _return_form(env: GlobalEnv, node: n.Node | None, local_vts: dict[str, str])
         if binding.kind == "math":
             results = {result for _, result, _ in binding.math.overloads}
             return "double" if results == {"double"} else None
-    if isinstance(node, n.Name):
-        vt = local_vts.get(node.id)
-        return {"f64": "double", "f32": "float"}.get(vt)
-    return None
-
-
-def _first_return(stmts: list[n.Node]) -> n.Return | None:
-    """The first `return` in source order, searching nested statements (not expressions)."""
-    for stmt in stmts:
-        found = _first_return_in(stmt)
-        if found is not None:
-            return found
-    return None
-
-
-def _first_return_in(stmt: n.Node) -> n.Return | None:
-    if isinstance(stmt, n.Return):
-        return stmt
-    if isinstance(stmt, n.Block):
-        return _first_return(stmt.body)
-    if isinstance(stmt, n.If):
-        return _first_return([stmt.then] + ([stmt.orelse] if stmt.orelse is not None else []))
-    if isinstance(stmt, (n.While, n.DoWhile, n.For, n.Labeled)):
-        return _first_return_in(stmt.body)
-    if isinstance(stmt, n.Switch):
-        for case in stmt.cases:
-            found = _first_return(case.body)
-            if found is not None:
-                return found
     return None
 
 
 def signature_of(env: GlobalEnv, decl: n.FuncDecl) -> FuncSig:
-    """§5.3: parameter types from the annotations, the result type from the first `return` (as V8 does; the spec
-    reads it off the last statement: the two agree on every function whose returns all have one type)."""
+    """§5.3: parameter types from the annotations; §5.2: the result type from the body's last statement when it is
+    a `return` (otherwise the function returns void)."""
     params = param_types(env, decl)
-    local_vts = {name: VT_OF[t] for name, t in zip(decl.params, params)}
-    local_vts.update((name, vt) for name, vt, _, _ in local_declarations(env, decl)[0])
-    first = _first_return(decl.body)
-    result = _return_form(env, first.arg if first is not None else None, local_vts)
+    last = decl.body[-1] if decl.body else None
+    if not isinstance(last, n.Return):
+        return FuncSig(tuple(params), "void")
+    result = _return_form(env, last.arg)
     if result is None:
-        raise CompileError("A003", "a return value must be annotated: `return e|0;`, `return +e;`, "
-                           "`return fround(e);`, a numeric literal, or `return;`", first.loc)
+        raise CompileError("A003", "the function's last statement must be an annotated return: `return e|0;`, "
+                           "`return +e;`, `return fround(e);`, a numeric literal, or `return;`", last.loc)
     return FuncSig(tuple(params), result)
 
 
@@ -282,10 +254,12 @@ class FunctionChecker:
                 raise CompileError("A004", f"`return;` in a function that returns {self.result}", stmt.loc)
             return ir.ReturnStmt(None)
         if self.result == "void":
-            raise CompileError("A004", "this function's first `return` returns nothing, so every return must",
+            raise CompileError("A004", "this function returns void (its last statement is not `return value;`)",
                                stmt.loc)
         kind, value = self.check_expr(stmt.arg)
         if not is_a(kind, self.result):
+            if kind in NEEDS_COERCION:
+                raise CompileError("T021", f"a {kind} value must be coerced before it is returned", stmt.arg.loc)
             raise CompileError("A004", f"returns {kind}, but this function returns {self.result}", stmt.loc)
         return ir.ReturnStmt(value)
 
@@ -347,12 +321,14 @@ class FunctionChecker:
     def _switch(self, stmt: n.Switch, labels=()):
         kind, disc = self.check_expr(stmt.disc)
         if not is_a(kind, "signed"):
-            raise CompileError("T016", f"the switch discriminant must be signed, not {kind}", stmt.disc.loc)
+            raise CompileError("T016", f"the switch discriminant must be signed, not {kind}", stmt.loc)
         seen: set[int] = set()
         cases = []
         self.labels.append((labels, "switch"))
         try:
-            for case in stmt.cases:
+            for i, case in enumerate(stmt.cases):
+                if case.test is None and i != len(stmt.cases) - 1:
+                    raise CompileError("T016", "`default:` must be the last clause of a switch", case.loc)
                 value = None
                 if case.test is not None:
                     literal = literal_value(case.test)
@@ -428,7 +404,9 @@ class FunctionChecker:
             for operand, result, op in DOUBLE_NOT:
                 if is_a(kind, operand):
                     return result, ir.Unop("i32", op, value)
-            return self._apply_unary("~", expr.arg, *self._apply_unary("~", expr.arg.arg, kind, value))
+            # On an int, `~~x` is `~(~x)` (V8 refuses the unparenthesised form; the tree cannot tell them apart).
+            inner_kind, inner = self._apply_unary("~", expr.arg, kind, value)
+            return self._apply_unary("~", expr, inner_kind, inner)
         kind, value = self.check_expr(expr.arg)
         return self._apply_unary(expr.op, expr, kind, value)
 
@@ -436,6 +414,8 @@ class FunctionChecker:
         for operand, result, opcode in UNARY[op]:
             if is_a(kind, operand):
                 return result, value if opcode is None else ir.Unop(WASM_TYPE[result], opcode, value)
+        if kind in NEEDS_COERCION:
+            raise CompileError("T021", f"a {kind} value must be coerced before unary `{op}`", expr.loc)
         raise CompileError("T002", f"unary `{op}` cannot be applied to {kind}", expr.loc)
 
     def _binary(self, expr: n.Binary):
@@ -456,7 +436,7 @@ class FunctionChecker:
                 return result, ir.Binop(WASM_TYPE[result], opcode, left, right)
         if op not in BINARY:
             raise CompileError("T018", f"operator `{op}` is not allowed in asm.js", expr.loc)
-        raise CompileError("T002", f"`{op}` cannot be applied to {left_kind} and {right_kind}", expr.loc)
+        raise _operand_error(op, left_kind, right_kind, expr.loc)
 
     def _additive(self, expr: n.Node) -> tuple[str, object, int]:
         """§6.8.9: `+`/`-` on doubles or floats, or a chain of up to 2^20 int operands (intish).
@@ -472,7 +452,7 @@ class FunctionChecker:
             for lt, rt, result, opcode in BINARY[expr.op]:
                 if is_a(left_kind, lt) and is_a(right_kind, rt):
                     return result, ir.Binop(WASM_TYPE[result], opcode, left, right), 0
-            raise CompileError("T002", f"`{expr.op}` cannot be applied to {left_kind} and {right_kind}", expr.loc)
+            raise _operand_error(expr.op, left_kind, right_kind, expr.loc)
         kind, value = self.check_expr(expr)
         return kind, value, 1 if is_a(kind, "int") else 0
 
@@ -531,7 +511,7 @@ class FunctionChecker:
     # ---- §6.10 heap access
 
     def _heap_access(self, expr: n.Index) -> tuple[HeapView, ir.HeapAddress]:
-        view = self._view_of(expr.obj)
+        view = self._view_of(expr.obj, expr.index)
         index = expr.index
         literal = literal_value(index)
         if literal is not None:
@@ -560,12 +540,12 @@ class FunctionChecker:
             return ir.HeapAddress(base, None, False)
         return ir.HeapAddress(base, -view.size, False)
 
-    def _view_of(self, node: n.Node) -> HeapView:
+    def _view_of(self, node: n.Node, index: n.Node) -> HeapView:
         binding = self.env.bindings.get(node.id) if isinstance(node, n.Name) and node.id not in self.locals else None
         if binding is not None and binding.kind == "table":
             raise CompileError("T024", f"function table `{node.id}` can only be used in a call", node.loc)
         if binding is None or binding.kind != "view":
-            raise CompileError("T011", "only heap views can be indexed (function tables only in calls)", node.loc)
+            raise CompileError("T011", "only heap views can be indexed (function tables only in calls)", index.loc)
         return binding.view
 
     def _index(self, expr: n.Index):
@@ -601,6 +581,8 @@ class FunctionChecker:
             return self._math_call(expr, self.env.bindings[expr.callee.id])
         if kind == "fround":
             return self._fround(expr)
+        if kind == "none" and isinstance(expr.callee, n.Name):
+            raise CompileError("T001", f"`{expr.callee.id}` is not defined", expr.callee.loc)
         if kind in ("func", "ffi", "table"):
             raise CompileError("T008", "a call's result must be coerced: `f()|0`, `+f()`, `fround(f())`, or the "
                                "call must be a statement", expr.loc)
@@ -678,15 +660,17 @@ class FunctionChecker:
         params, args = [], []
         for arg in expr.args:
             kind, value = self.check_expr(arg)
-            for extern, vt, conversion in FFI_ARG:
+            for extern, vt in FFI_ARG:
                 if is_a(kind, extern):
                     params.append(vt)
-                    args.append(ir.Unop(vt, conversion, value) if conversion else value)
+                    args.append(value)
                     break
             else:
-                code = "T009" if kind == "float" else "T006"
-                raise CompileError(code, f"a foreign function argument must be signed, unsigned or double, not "
-                                   f"{kind}", arg.loc)
+                if kind == "float":
+                    raise CompileError("T009", "a float cannot be passed to a foreign function: convert it with `+`",
+                                       expr.loc)
+                raise CompileError("T006", f"a foreign function argument must be signed or double, not {kind}",
+                                   arg.loc)
         name = self.env.bindings[expr.callee.id].name
         signature = (name, tuple(params), RESULT_VT[want])
         self.typed.foreign_calls.setdefault(signature, len(self.typed.foreign_calls))
@@ -704,7 +688,11 @@ class FunctionChecker:
                 ok = len(kinds) == len(params) and all(is_a(k, p) for k, p in zip(kinds, params))
             if ok:
                 return result, self._math_ir(func.name, opcode, WASM_TYPE[result], values)
-        raise CompileError("T006", f"Math.{func.name} cannot be applied to ({', '.join(kinds)})", expr.loc)
+        arities = {len(params) for params, _, _ in func.overloads}
+        if (func.variadic and len(kinds) < 2) or (not func.variadic and len(kinds) not in arities):
+            raise CompileError("T022", f"Math.{func.name} called with {len(kinds)} arguments", expr.loc)
+        raise CompileError("T006", f"Math.{func.name} cannot be applied to ({', '.join(kinds)})",
+                           _first_unmatched(expr.args, kinds, func))
 
     def _math_ir(self, name: str, opcode: str, vt: str, values: list):
         if opcode == "$import":
@@ -752,9 +740,26 @@ _KIND_WORDS = {
 }
 
 
+def _operand_error(op: str, left: str, right: str, loc: Loc) -> CompileError:
+    if left in NEEDS_COERCION or right in NEEDS_COERCION:
+        return CompileError("T021", f"`{op}` needs its {left if left in NEEDS_COERCION else right} operand "
+                            "coerced first (`|0`, `+`, `fround`)", loc)
+    return CompileError("T002", f"`{op}` cannot be applied to {left} and {right}", loc)
+
+
 def _describe(expr: n.Node) -> str:
     return {n.Dot: "property access", n.Str: "a string", n.New: "`new`", n.ObjectLit: "an object literal",
             n.ArrayLit: "an array literal"}.get(type(expr), type(expr).__name__)
+
+
+def _first_unmatched(args: list[n.Node], kinds: list[str], func) -> Loc:
+    """The first argument no overload of `func` accepts at its position (for the error's position)."""
+    for i, (arg, kind) in enumerate(zip(args, kinds)):
+        accepted = [params[0] if func.variadic else params[i] for params, _, _ in func.overloads
+                    if func.variadic or i < len(params)]
+        if not any(is_a(kind, t) for t in accepted):
+            return arg.loc
+    return args[0].loc
 
 
 def _constant_address(address: int, view: HeapView) -> ir.HeapAddress:

@@ -50,7 +50,10 @@ def check_module(module: n.Module, lenient: bool = False) -> ir.TypedModule:
             funcs.append(stmt)
         elif kind == "tables":
             for name, init, loc in stmt.decls:
-                _check_table(env, typed, name, init, loc)
+                try:
+                    _check_table(env, typed, name, init, loc)
+                except CompileError as error:
+                    raise CompileError(error.diagnostic.code, error.diagnostic.message, loc) from None
         else:
             export = stmt
     if export is None:
@@ -70,6 +73,9 @@ def _statement_phase(stmt: n.Node) -> str | None:
     if isinstance(stmt, n.Return):
         return "export"
     if isinstance(stmt, n.VarDecl):
+        if getattr(stmt, "kind", "var") != "var":
+            raise CompileError("E007", f"`{stmt.kind}` declarations are not asm.js: module variables are `var`",
+                               stmt.loc)
         is_table = [isinstance(init, n.ArrayLit) for _, init, _ in stmt.decls]
         if any(is_table):
             if not all(is_table):
@@ -80,7 +86,12 @@ def _statement_phase(stmt: n.Node) -> str | None:
     return None
 
 
+RESERVED_NAMES = frozenset(("arguments", "eval"))
+
+
 def _define(env: GlobalEnv, name: str, binding: Binding, loc) -> None:
+    if name in RESERVED_NAMES:
+        raise CompileError("M014", f"`{name}` cannot be used as a name in asm.js", loc)
     if name in env.bindings:
         raise CompileError("M005", f"`{name}` is already defined in this module", loc)
     env.bindings[name] = binding
@@ -90,12 +101,21 @@ def _define(env: GlobalEnv, name: str, binding: Binding, loc) -> None:
 
 
 def _check_global(env: GlobalEnv, typed: ir.TypedModule, name: str, init: n.Node | None, loc) -> None:
+    """One declarator of a module `var`; errors point at the declarator."""
     if init is None:
         raise CompileError("M004", f"module variable `{name}` needs an initialiser", loc)
-    binding = _global_binding(env, typed, name, init)
+    try:
+        binding = _global_binding(env, typed, name, init)
+    except CompileError as error:
+        if not error.diagnostic.code.startswith("M"):
+            raise
+        raise CompileError(error.diagnostic.code, error.diagnostic.message, loc) from None
     if binding is None:
+        if _mentions(init, env.foreign):
+            raise CompileError("M008", "a foreign import must read `foreign.x` (a function), `foreign.x|0` or "
+                               "`+foreign.x`", loc)
         raise CompileError("M004", f"invalid initialiser for module variable `{name}`: expected a numeric literal, "
-                           "fround(literal), a stdlib import, a foreign import or a heap view", init.loc)
+                           "fround(literal), a stdlib import, a foreign import or a heap view", loc)
     _define(env, name, binding, loc)
     if binding.kind == "view":
         typed.heap_views[name] = binding.view
@@ -108,20 +128,31 @@ def _global_binding(env: GlobalEnv, typed: ir.TypedModule, name: str, init: n.No
         return _new_global(typed, name, vt, value)
     if isinstance(init, n.Call):
         return _fround_global(env, typed, name, init)
-    if isinstance(init, n.Binary) and init.op == "|":
-        right = literal_value(init.right)
-        if right == ("i32", 0) and _foreign_member(env, init.left):
+    if isinstance(init, n.Binary) and init.op == "|" and _foreign_member(env, init.left):
+        if literal_value(init.right) == ("i32", 0):
             return _new_global(typed, name, "i32", 0, foreign=init.left.prop, coercion="int")
-        raise CompileError("M008", "a foreign integer import must read `foreign.name|0`", init.loc)
-    if isinstance(init, n.Unary) and init.op == "+":
-        if _foreign_member(env, init.arg):
-            return _new_global(typed, name, "f64", 0.0, foreign=init.arg.prop, coercion="double")
-        raise CompileError("M008", "a foreign double import must read `+foreign.name`", init.loc)
+        return None
+    if isinstance(init, n.Unary) and init.op == "+" and _foreign_member(env, init.arg):
+        return _new_global(typed, name, "f64", 0.0, foreign=init.arg.prop, coercion="double")
     if isinstance(init, n.New):
         return _heap_view(env, init)
-    if isinstance(init, n.Dot):
+    if isinstance(init, n.Dot) and not _mentions(init.obj, env.foreign):
         return _member_import(env, init)
+    if isinstance(init, n.Dot) and _foreign_member(env, init):
+        return Binding("ffi", name=init.prop)
     return None
+
+
+def _mentions(node: n.Node, name: str | None) -> bool:
+    """Whether the (small, module-level) expression `node` refers to `name`."""
+    if name is None:
+        return False
+    if isinstance(node, n.Name):
+        return node.id == name
+    children = {n.Dot: lambda x: [x.obj], n.Binary: lambda x: [x.left, x.right], n.Unary: lambda x: [x.arg],
+                n.Call: lambda x: [x.callee, *x.args], n.Index: lambda x: [x.obj, x.index],
+                n.New: lambda x: [x.callee, *x.args]}.get(type(node))
+    return children is not None and any(_mentions(child, name) for child in children(node))
 
 
 def _new_global(typed: ir.TypedModule, name: str, vt: str, value, foreign: str | None = None,
@@ -136,10 +167,7 @@ def _fround_global(env: GlobalEnv, typed: ir.TypedModule, name: str, init: n.Cal
     if not (isinstance(callee, n.Name) and env.bindings.get(callee.id, Binding("none")).kind == "fround"):
         return None
     literal = literal_value(init.args[0]) if len(init.args) == 1 else None
-    if literal is None:
-        raise CompileError("M004", "a float module variable must be initialised with fround(numeric literal)",
-                           init.loc)
-    return _new_global(typed, name, "f32", float(literal[1]))
+    return None if literal is None else _new_global(typed, name, "f32", float(literal[1]))
 
 
 def _foreign_member(env: GlobalEnv, node: n.Node) -> bool:
@@ -152,8 +180,6 @@ def _stdlib_member(env: GlobalEnv, node: n.Node) -> bool:
 
 
 def _member_import(env: GlobalEnv, init: n.Dot) -> Binding:
-    if _foreign_member(env, init):
-        return Binding("ffi", name=init.prop)
     obj = init.obj
     if isinstance(obj, n.Dot) and obj.prop == "Math" and _stdlib_member(env, obj.obj):
         if init.prop in MATH_FUNCS:
@@ -192,12 +218,11 @@ def _heap_view(env: GlobalEnv, init: n.New) -> Binding:
 
 
 def _declare_function(env: GlobalEnv, typed: ir.TypedModule, decl: n.FuncDecl) -> None:
-    if decl.name in env.bindings:
-        raise CompileError("M014", f"`{decl.name}` is already defined in this module", decl.loc)
+    if env.bindings.get(decl.name, Binding("none")).kind == "func":
+        raise CompileError("M014", f"function `{decl.name}` is declared twice", decl.loc)
     sig = signature_of(env, decl)
-    index = len(env.sigs)
+    _define(env, decl.name, Binding("func", index=len(env.sigs)), decl.loc)
     env.sigs.append(sig)
-    env.bindings[decl.name] = Binding("func", index=index)
     typed.functions.append(None)  # filled in once the body is checked
 
 

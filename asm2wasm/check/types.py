@@ -14,7 +14,7 @@ from dataclasses import dataclass
 PARENTS: dict[str, tuple[str, ...]] = {
     "fixnum": ("signed", "unsigned"),
     "signed": ("int", "extern"),
-    "unsigned": ("int", "extern"),
+    "unsigned": ("int",),  # not extern: JavaScript would see a different number than a signed int
     "int": ("intish",),
     "intish": (),
     "double": ("double?", "extern"),

@@ -14,10 +14,13 @@ Shapes the adapter decides (the checker gives the asm.js reason for every `Unsup
 - `new`, strings, function expressions and object or array literals are Unsupported inside function bodies;
   at module level `new` and strings are kept, an array literal only as a variable initialiser (function table),
   an object literal only as the argument of the final `return` (the exports);
-- `let` anywhere, `const` in a function, `var` in a for initialiser, patterns, `&&`, `||`, `++`, compound
-  assignments, `this`, `typeof`, `delete`, `void`, regex, template, `for in/of`, try/throw, with, classes and
-  nested function declarations are Unsupported. Module-level `const` is a VarDecl with kind "const" (V8 accepts
-  it as an immutable global).
+- `var` in a for initialiser, patterns, `&&`, `||`, `++`, compound assignments, `this`, `typeof`, `delete`,
+  `void`, regex, template, `for in/of`, try/throw, with, classes and nested function declarations are Unsupported;
+- `let` and `const` are Unsupported in a function, CompileError E007 at module level (even `const`, which V8
+  accepts as an immutable global: the spec's module body has only `var` statements);
+- the module's body is every statement but the "use asm" directive: other directives of the prologue stay in place
+  as ExprStmt(Str), so that the checker can report "use asm" not coming first (M002);
+- the jump-target and label early errors of JavaScript are left to the checker (see esprima_lenient).
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ import esprima
 
 from asm2wasm.diagnostics import CompileError, Loc
 from asm2wasm.frontend import nodes as N
-from asm2wasm.frontend.extract import ModuleSpan
+from asm2wasm.frontend.esprima_lenient import parse_script
+from asm2wasm.frontend.extract import DIRECTIVES, ModuleSpan
 from asm2wasm.frontend.jsscan import offset_loc
 from asm2wasm.util import gc_paused
 
@@ -95,7 +99,7 @@ def _padded_text(source: str, span: ModuleSpan) -> tuple[str, int]:
 
 def _esprima_parse(text: str, source: str, span: ModuleSpan) -> Any:
     try:
-        return esprima.parseScript(text, _ESPRIMA_OPTIONS)
+        return parse_script(text, _ESPRIMA_OPTIONS)
     except esprima.Error as exc:
         message = _LINE_PREFIX.sub("", str(exc.message))
         raise CompileError("E002", message, Loc(exc.lineNumber or span.line, max(0, (exc.column or 1) - 1))) from None
@@ -131,6 +135,17 @@ def _unsupported(node: Any, what: str | None = None) -> N.Unsupported:
 
 def _words(estree_type: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", " ", estree_type).lower()
+
+
+def _directive_index(body: list[Any]) -> int:
+    """Index of the "use asm" (or "almost asm") directive in the directive prologue, or -1."""
+    for i, stmt in enumerate(body):
+        directive = stmt.directive if stmt.type == "ExpressionStatement" else None
+        if directive is None:
+            return -1
+        if directive in DIRECTIVES:
+            return i
+    return -1
 
 
 # ---- numeric literals (§6.6.1) ---------------------------------------------------------------------------------
@@ -207,16 +222,18 @@ class _Adapter:
     # -- module
 
     def module(self, func: Any, span: ModuleSpan) -> N.Module:
+        """The module; `body` is every statement but the directive (other prologue strings stay, as ExprStmt(Str))."""
         body = list(func.body.body)
-        directive = body[0].directive if body and body[0].type == "ExpressionStatement" else None
-        if directive not in ("use asm", "almost asm"):
-            raise CompileError("E002", 'the module\'s first statement is not the "use asm" directive', _loc(func))
+        at = _directive_index(body)
+        if at < 0:
+            raise CompileError("E003", 'the function\'s directive prologue has no "use asm"', _loc(func))
+        directive = body.pop(at).directive
         own = func.id.name if func.id else None
         name = own or (span.name if span.named_by != "line" else None)
-        params = [p.name if p.type == "Identifier" else "" for p in func.params]
-        if "" in params:
+        if any(p.type != "Identifier" for p in func.params):
             raise CompileError("E007", "module parameters must be plain names", _loc(func))
-        return N.Module(name, params, directive, self.stmts(body[1:]), _loc(func), span.start, span.end)
+        params = [p.name for p in func.params]
+        return N.Module(name, params, directive, self.stmts(body), _loc(func), span.start, span.end)
 
     # -- statements
 
@@ -231,13 +248,14 @@ class _Adapter:
         return [self.stmt(n) for n in nodes]
 
     def var_decl(self, node: Any) -> N.Node:
-        allowed = ("var", "const") if not self.in_function else ("var",)
-        if node.kind not in allowed:
+        if node.kind != "var" and self.in_function:
             return _unsupported(node, f"`{node.kind}` declaration")
+        if node.kind != "var":
+            raise CompileError("E007", f"`{node.kind}` declarations are not asm.js (ES5): use `var`", _loc(node))
         if any(d.id.type != "Identifier" for d in node.declarations):
             return _unsupported(node, "destructuring declaration")
         decls = [(d.id.name, self.var_init(d.init), _loc(d.id)) for d in node.declarations]
-        return N.VarDecl(decls, _loc(node), node.kind)
+        return N.VarDecl(decls, _loc(node))
 
     def var_init(self, init: Any) -> N.Node | None:
         if init is None:

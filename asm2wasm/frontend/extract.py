@@ -1,19 +1,22 @@
 """Finding the asm.js modules in a JavaScript file without parsing the file.
 
-A module is a function (declaration or expression) whose body's first statement is the directive "use asm" (or
-"almost asm", Emscripten's memory-growth builds). Real inputs are 1-15 MB Emscripten builds with application code
-around the module, so the whole file is never handed to a parser:
+A module is a function (declaration or expression) whose body's directive prologue (the string statements that
+open it) holds "use asm" (or "almost asm", Emscripten's memory-growth builds); the checker requires it to come
+first (M002), so a module with "use strict" before it is still found, to be rejected with that reason.
+Real inputs are 1-15 MB Emscripten builds with application code around the module, so the whole file is never
+handed to a parser:
 
 1. `str.find` locates every occurrence of the two directive texts (C speed, about 1 GB/s);
-2. for each, a small regex checks, backwards from the quote, that it opens a function body
-   (`function NAME? ( params ) {` with only whitespace and comments in between) and that it is a statement
-   of its own (followed by `;`, `}`, a line end or a comment);
+2. for each, a small regex checks, backwards from the quote, that it opens a function body (`function NAME?
+   ( params ) {` with only whitespace, comments and other directives in between) and that it is a statement of
+   its own (followed by `;`, `}`, a line end or a comment);
 3. `jsscan.match_brace` finds the closing `}` (aware of strings, comments, regex and template literals);
 4. the name comes from the function's own id, else from what it is assigned to (`var asm = (function ...`,
    `Module["asm"] = ...`, `asm: function ...`), else `module@LINE`.
 
 Occurrences inside a module found earlier are skipped. Known limit: a directive-shaped text inside a comment or a
-string that itself looks like a function (`"function f() {'use asm'}"`) is taken as a module.
+string that itself looks like a function (`"function f() {'use asm'}"`) or in a multi-line block comment is taken as
+a module; one in a `//` comment is not.
 """
 
 from __future__ import annotations
@@ -22,18 +25,24 @@ import re
 from dataclasses import dataclass
 
 from asm2wasm.diagnostics import NO_LOC, CompileError, Loc
-from asm2wasm.frontend.jsscan import LineCursor, ScanError, match_brace
+from asm2wasm.frontend.jsscan import LINE_TERMINATORS, LineCursor, ScanError, match_brace
 
 DIRECTIVES = ("use asm", "almost asm")
 
 _TRIVIA = r"(?:\s|//[^\n\r\u2028\u2029]*|/\*[\s\S]*?\*/)*"
 _IDENT = r"[A-Za-z_$][\w$]*"
-_HEAD = re.compile(rf"function(?![\w$]){_TRIVIA}(?P<name>{_IDENT})?{_TRIVIA}\([^()]*\){_TRIVIA}(?P<brace>\{{){_TRIVIA}")
+_STRING = r"(?:\"(?:[^\"\\\n\r]|\\.)*\"|'(?:[^'\\\n\r]|\\.)*')"
+_PROLOGUE = rf"(?:{_STRING}{_TRIVIA}(?:;{_TRIVIA})?)*"  # directives such as "use strict" before "use asm"
+_HEAD = re.compile(
+    rf"function(?![\w$]){_TRIVIA}(?P<name>{_IDENT})?{_TRIVIA}\([^()]*\){_TRIVIA}(?P<brace>\{{){_TRIVIA}{_PROLOGUE}"
+)
 _DIRECTIVE_END = re.compile(r"[ \t]*(?:/\*[^\n\r]*?\*/[ \t]*)*(?:[;}\n\r\u2028\u2029]|//|\Z)")
 _ASSIGNED_NAME = re.compile(
     rf"(?:(?P<id>{_IDENT})|\[\s*(?P<q>[\"'])(?P<key>[^\"'\\\n]*)(?P=q)\s*\]|(?P<q2>[\"'])(?P<skey>[^\"'\\\n]*)(?P=q2))"
     r"\s*(?:=|:)\s*\Z"
 )
+_LINE_TOKENS = re.compile(r"\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`|/\*.*?\*/|(//)")
+_LINE_CHECK = 4096
 _HEAD_WINDOW = 16384  # how far before the directive the `function` keyword may be
 _NAME_WINDOW = 512  # how far before `function` the assigned name may be
 _MAX_HEAD_TRIES = 8
@@ -135,8 +144,20 @@ def _function_head(source: str, quote_pos: int, directive: str) -> _Head | None:
             return None
         m = _HEAD.fullmatch(source, at, quote_pos)
         if m and not _ident_before(source, at):
-            return _Head(at, m.start("brace"), m.group("name"))
+            return None if _in_line_comment(source, at) else _Head(at, m.start("brace"), m.group("name"))
     return None
+
+
+def _in_line_comment(source: str, at: int) -> bool:
+    """Whether offset `at` follows a `//` comment opener on its line (strings and block comments skipped).
+
+    Only lines up to _LINE_CHECK characters before `at` are examined, so the cost stays bounded on minified code.
+    """
+    floor = max(0, at - _LINE_CHECK)
+    start = max(source.rfind(t, floor, at) for t in LINE_TERMINATORS) + 1
+    if start == 0 and floor > 0:
+        return False
+    return any(m.group(1) for m in _LINE_TOKENS.finditer(source, start, at))
 
 
 def _ident_before(source: str, at: int) -> bool:

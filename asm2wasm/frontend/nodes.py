@@ -149,7 +149,8 @@ class Unsupported(Node):
 
 @dataclass(slots=True, eq=False)
 class VarDecl(Node):
-    """`var a = init, b = init;` (asm.js requires every initialiser). `kind` is "const" for a module-level `const`."""
+    """`var a = init, b = init;` (asm.js requires every initialiser). `kind` is always "var" from the esprima front end:
+    module-level `let`/`const` are E007 there, and in a function they are Unsupported."""
 
     decls: list[tuple[str, Node | None, Loc]]
     loc: Loc
@@ -266,20 +267,45 @@ class Module(Node):
 
 
 def dump(node: object, indent: str = "") -> str:
-    """A stable, readable text form of a tree; two front ends agree iff their dumps are equal."""
+    """A stable, readable text form of a tree; two front ends agree iff their dumps are equal.
+
+    Linear in the size of the tree, however deep (`indent` is accepted for compatibility and unused).
+    """
+    out: list[str] = []
+    _dump_into(node, out)
+    return "".join(out)
+
+
+_DUMPED_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _dumped_fields(cls: type) -> tuple[str, ...]:
+    names = _DUMPED_FIELDS.get(cls)
+    if names is None:
+        names = tuple(f.name for f in fields(cls) if f.name not in ("start", "end"))
+        _DUMPED_FIELDS[cls] = names
+    return names
+
+
+def _dump_into(node: object, out: list[str]) -> None:
     if isinstance(node, Node):
-        parts = []
-        for f in fields(node):  # type: ignore[arg-type]
-            value = getattr(node, f.name)
-            if f.name in ("start", "end"):
-                continue
-            if f.name == "loc":
-                parts.append(f"@{value.line}:{value.col}")
+        out.append(f"{type(node).__name__}(")
+        for i, name in enumerate(_dumped_fields(type(node))):
+            value = getattr(node, name)
+            out.append(", " if i else "")
+            if name == "loc":
+                out.append(f"@{value.line}:{value.col}")
             else:
-                parts.append(f"{f.name}={dump(value, indent + '  ')}")
-        return f"{type(node).__name__}({', '.join(parts)})"
-    if isinstance(node, (list, tuple)):
-        return "[" + ", ".join(dump(item, indent) for item in node) + "]"
-    if isinstance(node, Loc):
-        return f"@{node.line}:{node.col}"
-    return repr(node)
+                out.append(f"{name}=")
+                _dump_into(value, out)
+        out.append(")")
+    elif isinstance(node, (list, tuple)):
+        out.append("[")
+        for i, item in enumerate(node):
+            out.append(", " if i else "")
+            _dump_into(item, out)
+        out.append("]")
+    elif isinstance(node, Loc):
+        out.append(f"@{node.line}:{node.col}")
+    else:
+        out.append(repr(node))

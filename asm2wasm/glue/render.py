@@ -7,7 +7,8 @@ from pathlib import Path
 
 import jinja2
 
-TEMPLATE_DIRS = (Path(__file__).resolve().parent.parent / "templates", Path(__file__).resolve().parents[2] / "templates")
+_PACKAGE = Path(__file__).resolve().parent.parent
+TEMPLATE_DIRS = (_PACKAGE / "templates", _PACKAGE.parent / "templates")
 
 
 @lru_cache(maxsize=1)

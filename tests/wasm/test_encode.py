@@ -89,7 +89,7 @@ def test_unhashable_instructions_are_encoded() -> None:
 
 
 def test_unknown_instruction_is_an_error() -> None:
-    with pytest.raises(ValueError, match="i32.frobnicate"):
+    with pytest.raises(ValueError, match=r"i32\.frobnicate"):
         encode_function_body(Function(0, [("i32.frobnicate",)]))
 
 
