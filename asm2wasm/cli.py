@@ -19,6 +19,8 @@ from asm2wasm.diagnostics import CompileError, Diagnostic
 from asm2wasm.frontend import find_modules, read_source
 
 EXIT_INVALID = 1
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 EXIT_INTERNAL = 3
 
 FAST_HELP = ("Drop the guards that make the output behave exactly like asm.js: out-of-bounds heap accesses trap "
@@ -207,6 +209,7 @@ def write_atomically(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        os.chmod(temp, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; give the usual permissions
         os.replace(temp, path)
     except BaseException:
         os.unlink(temp)

@@ -391,6 +391,9 @@ class FunctionChecker:
             return "double", ir.Const("f64", binding.value)
         if binding.kind == "table":
             raise CompileError("T024", f"function table `{expr.id}` can only be used in a call", expr.loc)
+        if binding.kind == "param":
+            raise CompileError("T001", f"module parameter `{expr.id}` is not visible inside functions (it is only "
+                               "for module-level imports)", expr.loc)
         raise CompileError("T018", f"`{expr.id}` ({_KIND_WORDS[binding.kind]}) cannot be used as a value", expr.loc)
 
     def _unary(self, expr: n.Unary):
@@ -459,7 +462,8 @@ class FunctionChecker:
     @staticmethod
     def _int_product(expr: n.Binary, left, right) -> ir.Binop:
         """§6.8.8: int * literal (or literal * int) with |literal| < 2^20 is intish."""
-        literal = literal_value(expr.right) or literal_value(expr.left)
+        literals = [lit for lit in (literal_value(expr.right), literal_value(expr.left)) if lit is not None]
+        literal = min(literals, key=lambda lit: abs(lit[1]), default=None)
         if literal is None:
             raise CompileError("T015", "integers can only be multiplied by a literal below 2^20 (or with Math.imul)",
                                expr.loc)
@@ -515,7 +519,8 @@ class FunctionChecker:
         index = expr.index
         literal = literal_value(index)
         if literal is not None:
-            if literal[0] != "i32" or literal[1] < 0 or literal[1] * view.size >= (1 << 31):
+            # A negative index is simply out of bounds (V8 accepts `H8[-7]`; it reads undefined).
+            if literal[0] != "i32" or not -(1 << 31) <= literal[1] * view.size < (1 << 31):
                 raise CompileError("T011", "a constant heap index must be an integer below 2^31 / element size",
                                    index.loc)
             return view, _constant_address(literal[1] * view.size, view)
@@ -763,7 +768,8 @@ def _first_unmatched(args: list[n.Node], kinds: list[str], func) -> Loc:
 
 
 def _constant_address(address: int, view: HeapView) -> ir.HeapAddress:
-    return ir.HeapAddress(ir.Const("i32", address), None, address + view.size <= MIN_HEAP_BYTES)
+    """A known byte address: no check needed when it lies in every heap asm.js links with (4096 bytes)."""
+    return ir.HeapAddress(ir.Const("i32", to_i32(address)), None, 0 <= address <= MIN_HEAP_BYTES - view.size)
 
 
 def _is_aligned(node: n.Node, shift: int) -> bool:

@@ -29,6 +29,10 @@ def check_module(module: n.Module, lenient: bool = False) -> ir.TypedModule:
         _define(env, name, Binding("param", name=role), module.loc)
         setattr(env, role, name)
 
+    first = module.body[0] if module.body else None
+    if isinstance(first, n.ExprStmt) and isinstance(first.expr, n.Str):
+        raise CompileError("M002", f"the module's first statement must be the \"use asm\" directive, not "
+                           f"\"{first.expr.value}\"", first.loc)
     funcs: list[n.FuncDecl] = []
     export: n.Return | None = None
     phase = 0

@@ -5,13 +5,14 @@
 //
 // Usage:
 //   node --allow-natives-syntax tests/harness/diff.js FIXTURE.js [--shim SHIM.js] [--module NAME]
-//        [--calls-only] [--dump] [--self]
+//        [--calls-only] [--dump] [--self] [--plan]
 //
 //   --shim SHIM.js  the generated CommonJS companion (createHeap, link, signatures, singleExport)
 //   --module NAME   the module function's name (default: the first top-level function / var X = function)
 //   --calls-only    print only the JS side's results (for debugging)
 //   --dump          also print both sides' full results
 //   --self          compare the JS side against a second, fresh JS instance (checks determinism)
+//   --plan          run only the JS side and print its exact call plan for another host (see below)
 //
 // Each side gets a fresh stdlib, a heap of the header's size (default 65536) filled with byte i = (i*7+3) & 255,
 // and a fresh foreign object: the header's `foreign:` numbers, its `ffi:` functions (their bodies can see
@@ -26,6 +27,16 @@
 // disagrees with the source), and with --dump "js" / "wasm" ({results, ffi_log}). Numbers are encoded as
 // {"n": 16 hex digits of the float64 bits} (every NaN as "nan"), exceptions as {"throw": constructor name}.
 // The exit status is 0 even when there are mismatches; it is 2 for usage errors and unreadable fixtures.
+//
+// --plan output (for hosts without JS, e.g. wasmtime; tests/test_wasmtime.py): {"asm_valid", "linked" (true or
+// the exception), "heap_length" (null without a heap), "heap" (base64 of the JS heap after all calls, null
+// without a heap), "calls": [{"call": description, "export": name, "args": [arg, ...], "result": value}, ...],
+// "skipped": [call line, ...]}. Arguments are encoded exactly: numbers as {"n": 16 hex digits} (a NaN keeps its
+// bits), "undefined", "null", {"s": string}, {"b": boolean}, and an object as {"object": its ToPrimitive (hint
+// number) value, encoded the same way}; an argument list shorter than the parameter list means the missing ones
+// are undefined. Results use the encoding above. A `call:` line is in the plan when it is a plain call of an
+// export with arguments that evaluate, without the exports, to primitives or plain objects; other lines are
+// listed in "skipped" and not run on the JS side either, so that both hosts make the same sequence of calls.
 'use strict';
 
 const fs = require('fs');
@@ -53,12 +64,12 @@ const VALUE_OF_SEVEN = Object.freeze({ valueOf() { return 7; } });
 function usage(message) {
   process.stderr.write(`diff.js: ${message}\n` +
     'usage: node --allow-natives-syntax diff.js FIXTURE.js [--shim SHIM.js] [--module NAME] ' +
-    '[--calls-only] [--dump] [--self]\n');
+    '[--calls-only] [--dump] [--self] [--plan]\n');
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const opts = { fixture: null, shim: null, module: null, callsOnly: false, dump: false, self: false };
+  const opts = { fixture: null, shim: null, module: null, callsOnly: false, dump: false, self: false, plan: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--shim' || a === '--module') {
@@ -70,6 +81,8 @@ function parseArgs(argv) {
       opts.dump = true;
     } else if (a === '--self') {
       opts.self = true;
+    } else if (a === '--plan') {
+      opts.plan = true;
     } else if (a.startsWith('--')) {
       usage(`unknown option ${a}`);
     } else if (opts.fixture === null) {
@@ -80,6 +93,9 @@ function parseArgs(argv) {
   }
   if (opts.fixture === null) usage('no fixture given');
   if (opts.shim && opts.self) usage('--shim and --self exclude each other');
+  if (opts.plan && (opts.self || opts.callsOnly || opts.dump)) {
+    usage('--plan excludes --self, --calls-only and --dump');
+  }
   return opts;
 }
 
@@ -259,6 +275,38 @@ function showArg(a) {
 
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
+// The float64 bits of x, NaN payloads included.
+function rawBits(x) {
+  f64[0] = x;
+  const hi = u32[LITTLE ? 1 : 0];
+  const lo = u32[LITTLE ? 0 : 1];
+  return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
+}
+
+// ToPrimitive(v, hint number) of an object, as ToNumber would compute it.
+function toPrimitiveNumber(v) {
+  const exotic = v[Symbol.toPrimitive];
+  if (typeof exotic === 'function') return exotic.call(v, 'number');
+  for (const method of ['valueOf', 'toString']) {
+    if (typeof v[method] === 'function') {
+      const r = v[method]();
+      if (r === null || (typeof r !== 'object' && typeof r !== 'function')) return r;
+    }
+  }
+  throw new TypeError('cannot convert object to primitive value');
+}
+
+// An argument, exactly: what another host needs to apply the JS API's ToInt32 / ToNumber itself.
+function encodeArg(v) {
+  if (typeof v === 'number') return { n: rawBits(v) };
+  if (v === undefined) return 'undefined';
+  if (v === null) return 'null';
+  if (typeof v === 'string') return { s: v };
+  if (typeof v === 'boolean') return { b: v };
+  if (typeof v === 'object' || typeof v === 'function') return { object: encodeArg(toPrimitiveNumber(v)) };
+  return { other: typeof v };
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Argument plans
 
@@ -401,6 +449,63 @@ function isAsmWasmCode(fn) {
 function evalCall(exportsObject, expr) {
   // Sloppy mode so that `with` can resolve export names.
   return new Function('exports', `with (exports) { return (${expr}); }`)(exportsObject);
+}
+
+// A `call:` line as a plain call {name, args} of an export, or null. The arguments are evaluated in an empty
+// context (no exports, no console, no require): `Array.of(ARGS)` accepts exactly the argument lists that
+// `NAME(ARGS)` does, so a line like `f(1) + g(2)` does not parse and is not mapped.
+function plainCall(line, exportNames) {
+  const m = new RegExp(`^\\s*(${IDENT})\\s*\\(([\\s\\S]*)\\)\\s*;?\\s*$`).exec(line);
+  if (!m || !exportNames.includes(m[1])) return null;
+  let args;
+  try {
+    args = vm.runInNewContext(`Array.of(${m[2]})`, Object.create(null), { timeout: 1000 });
+  } catch (e) {
+    return null;
+  }
+  if (!Array.isArray(args)) return null;
+  for (const a of args) {
+    if (a !== null && typeof a === 'object') {
+      // a plain object (e.g. {valueOf() {...}}) converts through ToPrimitive; anything that fails is not mapped
+      try {
+        const p = toPrimitiveNumber(a);
+        if (p !== null && typeof p === 'object') return null;
+      } catch (e) {
+        return null;
+      }
+    } else if (!['number', 'string', 'boolean', 'undefined'].includes(typeof a) && a !== null) {
+      return null;
+    }
+  }
+  return { name: m[1], args };
+}
+
+// --plan: run the plan on the JS side only and describe it exactly (see the header comment).
+function planReport(jsObject, plans, callLines, describePlan) {
+  const exportNames = Object.keys(jsObject || {});
+  const entries = plans.map((p) => ({ name: p.name, args: p.args, call: describePlan(p) }));
+  const skipped = [];
+  for (const line of callLines) {
+    const c = plainCall(line, exportNames);
+    if (c === null) skipped.push(line);
+    else entries.push({ name: c.name, args: c.args, call: `call: ${line}` });
+  }
+  const calls = [];
+  for (const { name, args, call } of entries) {
+    const fn = jsObject == null ? undefined : jsObject[name];
+    let result;
+    if (typeof fn !== 'function') {
+      result = { missing: true };
+    } else {
+      try {
+        result = encode(fn(...args));
+      } catch (e) {
+        result = encodeThrow(e);
+      }
+    }
+    calls.push({ call, export: name, args: args.map(encodeArg), result });
+  }
+  return { calls, skipped };
 }
 
 function exportObjectOf(exportsValue, singleName) {
@@ -581,8 +686,24 @@ function main() {
     }
     for (const args of planFor(name, types)) plans.push({ name, args });
   }
-  const describe = (i) => (i < plans.length ?
-    `${plans[i].name}(${plans[i].args.map(showArg).join(', ')})` : `call: ${header.call[i - plans.length]}`);
+  const describePlan = (p) => `${p.name}(${p.args.map(showArg).join(', ')})`;
+  const describe = (i) => (i < plans.length ? describePlan(plans[i]) : `call: ${header.call[i - plans.length]}`);
+
+  if (opts.plan) {
+    const { calls, skipped } = jsLinked === true ? planReport(jsObject, plans, header.call, describePlan) :
+      { calls: [], skipped: [] };
+    const out = {
+      asm_valid: asmValid,
+      linked: jsLinked,
+      heap_length: jsHeap ? jsHeap.byteLength : null,
+      heap: jsHeap ? Buffer.from(jsHeap).toString('base64') : null,
+      calls,
+      skipped,
+    };
+    if (warnings.length > 0) out.warnings = warnings;
+    process.stdout.write(formatJson(out) + '\n');
+    return;
+  }
 
   const jsResults = jsLinked === true ? runCalls(jsObject, plans, header.call) : [];
   const total = plans.length + header.call.length;
@@ -654,6 +775,8 @@ function main() {
 }
 
 // Exported first, so that a shim (or a test) requiring this file while it runs sees the helpers.
-module.exports = { parseHeader, findModuleName, foreignNames, exportMap, inferParams, planFor, encode, bits };
+module.exports = {
+  parseHeader, findModuleName, foreignNames, exportMap, inferParams, planFor, encode, bits, encodeArg, plainCall,
+};
 
 if (require.main === module) main();

@@ -5,6 +5,7 @@ The "Wasm" side here is a stand-in shim that runs the fixture's own asm.js modul
 deliberate fault, so these tests need node but not the compiler.
 """
 
+import base64
 import json
 import shutil
 import subprocess
@@ -162,3 +163,48 @@ def test_plan_uses_edge_values_per_parameter_type():
     for call in calls:
         per_export[call.split("(")[0]] = per_export.get(call.split("(")[0], 0) + 1
     assert max(per_export.values()) <= 150
+
+
+def test_plan_gives_exact_arguments_and_the_js_results():
+    fixture = VALID / "int-compare.js"
+    plan = harness(fixture, "--plan")
+    listing = harness(fixture, "--calls-only")
+    assert plan["linked"] is True and plan["skipped"] == []
+    assert [c["call"] for c in plan["calls"]] == [r["call"] for r in listing["results"]]
+    assert [c["result"] for c in plan["calls"]] == [r["result"] for r in listing["results"]]
+    by_call = {c["call"]: c for c in plan["calls"]}
+    assert by_call["ltSigned()"]["args"] == []
+    assert by_call['ltSigned("12", 3)']["args"] == [{"s": "12"}, {"n": "4008000000000000"}]
+    assert by_call["ltSigned({valueOf: () => 7}, 3)"]["args"][0] == {"object": {"n": "401c000000000000"}}
+    assert by_call["ltSigned(NaN, 3)"]["args"][0] == {"n": "7ff8000000000000"}  # NaN bits kept in arguments
+    assert by_call["ltSigned(-0, 3)"]["args"][0] == {"n": "8000000000000000"}
+    assert plan["heap_length"] == 65536
+    assert len(base64.b64decode(plan["heap"])) == 65536
+
+
+def test_plan_skips_call_lines_that_are_not_plain_calls(tmp_path):
+    source = (VALID / "int-division.js").read_text()
+    extra = [
+        "// call: sdiv(7, 2) + sdiv(1, 1)",
+        "// call: console.log(1)",
+        "// call: sdiv(sdiv(9, 3), 1)",
+        "// call: sdiv((9), ...[3, 4])",
+        "// call: sdiv({ valueOf() { return 8; } }, '2')",
+    ]
+    fixture = tmp_path / "int-division-extra.js"
+    fixture.write_text("\n".join(extra) + "\n" + source)
+    plan = harness(fixture, "--plan")
+    assert plan["skipped"] == ["sdiv(7, 2) + sdiv(1, 1)", "console.log(1)", "sdiv(sdiv(9, 3), 1)"]
+    tail = {c["call"]: c for c in plan["calls"] if c["call"].startswith("call: sdiv(")}
+    spread = tail["call: sdiv((9), ...[3, 4])"]
+    assert spread["args"] == [{"n": "4022000000000000"}, {"n": "4008000000000000"}, {"n": "4010000000000000"}]
+    assert spread["result"] == {"n": "4008000000000000"}
+    odd = tail["call: sdiv({ valueOf() { return 8; } }, '2')"]
+    assert odd["args"] == [{"object": {"n": "4020000000000000"}}, {"s": "2"}]
+    assert odd["result"] == {"n": "4010000000000000"}
+
+
+def test_plan_excludes_the_comparison_options():
+    proc = subprocess.run([NODE, str(HARNESS), str(VALID / "int-division.js"), "--plan", "--dump"],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 2 and "--plan excludes" in proc.stderr
