@@ -2,8 +2,8 @@
 
 For seeds 0..FUZZ_SEEDS-1 (default 300; ``make fuzz`` uses 2000): compile in-process (the pipeline of
 ``python -m asm2wasm FILE -o OUT.wasm --js OUT.js``, without its start-up), then ``diff.js FILE --shim OUT.js``
-runs every export with edge-value arguments on both sides and lists the differences in results, FFI call logs and heap bytes.
-Reproduce one failure with ``python tests/fuzz/generate.py SEED > f.js`` and the same two commands.
+runs every export with edge-value arguments on both sides and lists the differences in results, FFI call logs and
+heap bytes. Reproduce one failure with ``python tests/fuzz/generate.py SEED > f.js`` and the same two commands.
 """
 
 from __future__ import annotations
