@@ -3,7 +3,8 @@
 Only the module's own text is parsed. To keep esprima's positions in the coordinates of the whole file, the text
 is padded in front: one newline per line before the module and spaces up to its column, with the `(` that makes
 the function an expression placed in that padding. Lines, columns and error positions then need no shifting;
-offsets (`range`) are shifted by the difference between the padding's length and the module's start.
+offsets (`range`) are shifted by the difference between the padding's length and the module's start. The cost is
+esprima skipping the padding: about 1 s per million lines before the module.
 
 Shapes the adapter decides (the checker gives the asm.js reason for every `Unsupported`):
 

@@ -6,7 +6,7 @@ first (M002), so a module with "use strict" before it is still found, to be reje
 Real inputs are 1-15 MB Emscripten builds with application code around the module, so the whole file is never
 handed to a parser:
 
-1. `str.find` locates every occurrence of the two directive texts (C speed, about 1 GB/s);
+1. `str.find` locates every quoted directive (`"use asm"`, `'use asm'`, ...: four C-speed passes, ~0.3 s per 100 MB);
 2. for each, a small regex checks, backwards from the quote, that it opens a function body (`function NAME?
    ( params ) {` with only whitespace, comments and other directives in between) and that it is a statement of
    its own (followed by `;`, `}`, a line end or a comment);
@@ -120,13 +120,12 @@ def _directive_hits(source: str) -> list[tuple[int, str]]:
     """(offset of the opening quote, directive) for every quoted directive text, in order."""
     hits = []
     for directive in DIRECTIVES:
-        at = source.find(directive, 1)
-        while at >= 0:
-            quote = source[at - 1]
-            close = at + len(directive)
-            if quote in "\"'" and source[close : close + 1] == quote:
-                hits.append((at - 1, directive))
-            at = source.find(directive, close)
+        for quote in "\"'":
+            quoted = f"{quote}{directive}{quote}"
+            at = source.find(quoted)
+            while at >= 0:
+                hits.append((at, directive))
+                at = source.find(quoted, at + len(quoted))
     hits.sort()
     return hits
 

@@ -272,6 +272,8 @@ class FunctionLowering:
         if node.orelse is not None:
             self.code.append(("else",))
             self.stmt(node.orelse)
+            if self.code[-1] == ("else",):  # an empty else branch: leave it out
+                self.code.pop()
         self._close()
 
     def _return(self, node: ir.ReturnStmt) -> None:

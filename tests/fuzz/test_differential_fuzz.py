@@ -12,11 +12,13 @@ import json
 import subprocess
 
 import pytest
+import wasmtime
 from fuzz_support import DIFF_JS, SEEDS
 
 from asm2wasm.compiler import compile_source
 
 RUN_TIMEOUT = 120
+ENGINE = wasmtime.Engine()
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -25,6 +27,7 @@ def test_wasm_matches_asmjs(fuzz_files, tmp_path, seed):
     wasm, shim = tmp_path / "out.wasm", tmp_path / "out.js"
     compiled = compile_source(source.read_text(), str(source))
     wasm.write_bytes(compiled.wasm())
+    wasmtime.Module.validate(ENGINE, wasm.read_bytes())
     shim.write_text(compiled.shim(wasm.name, source.name))
     ran = subprocess.run(["node", "--allow-natives-syntax", str(DIFF_JS), str(source), "--shim", str(shim)],
                          capture_output=True, text=True, timeout=RUN_TIMEOUT)
