@@ -33,6 +33,7 @@ CODES: dict[str, str] = {
     "M012": "function table entries must be functions of one signature [§6.3]",
     "M013": "missing export statement [§6.2]",
     "M014": "function declared twice or uses a reserved name [§6.4]",
+    "M015": "an \"almost asm\" module's memory replacement function has an unexpected form",
     # annotations [§5]
     "A001": "parameter lacks its type annotation: expected `x = x|0`, `x = +x` or `x = fround(x)` [§5.1]",
     "A002": "local variable initialiser must be a numeric literal or fround(literal) [§5.4]",

@@ -191,6 +191,13 @@ class ContinueStmt:
 
 
 @dataclass(slots=True)
+class GrowMemoryStmt:
+    """Grow the memory to `length` bytes (an i32 expression); the function returns 0 if that fails."""
+
+    length: object
+
+
+@dataclass(slots=True)
 class SwitchStmt:
     disc: object
     cases: list  # of (int value or None for default, list of statements)
@@ -243,3 +250,4 @@ class TypedModule:
     math_imports: list[str] = field(default_factory=list)  # stdlib Math functions imported by the module
     warnings: list = field(default_factory=list)  # lenient-mode diagnostics
     almost_asm: bool = False
+    grow_function: int | None = None  # the "almost asm" heap-replacing function, lowered to memory.grow

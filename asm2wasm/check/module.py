@@ -10,6 +10,7 @@ from __future__ import annotations
 from asm2wasm.check import ir
 from asm2wasm.check.env import Binding, FuncSig, GlobalEnv
 from asm2wasm.check.function import FunctionChecker, literal_value, signature_of
+from asm2wasm.check.growth import check_replace_memory, is_replace_memory
 from asm2wasm.check.types import FROUND, HEAP_VIEWS, MATH_CONSTANTS, MATH_FUNCS, STDLIB_CONSTANTS
 from asm2wasm.diagnostics import CompileError
 from asm2wasm.frontend import nodes as n
@@ -65,6 +66,9 @@ def check_module(module: n.Module, lenient: bool = False) -> ir.TypedModule:
                            module.loc)
 
     for index, decl in enumerate(funcs):
+        if index == typed.grow_function:
+            typed.functions[index] = check_replace_memory(env, decl)
+            continue
         checker = FunctionChecker(env, typed, lenient)
         typed.functions[index] = checker.check_function(decl, index)
     _check_export(env, typed, export)
@@ -194,6 +198,8 @@ def _member_import(env: GlobalEnv, init: n.Dot) -> Binding:
             return Binding("const", type="double", value=MATH_CONSTANTS[init.prop])
         raise CompileError("M006", f"`Math.{init.prop}` is not part of the asm.js standard library", init.loc)
     if _stdlib_member(env, obj):
+        if init.prop == "byteLength":  # "almost asm" growth builds: only usable in the growth function
+            return Binding("byteLength")
         if init.prop in STDLIB_CONSTANTS:
             return Binding("const", type="double", value=STDLIB_CONSTANTS[init.prop])
         if init.prop in HEAP_VIEWS:
@@ -224,7 +230,11 @@ def _heap_view(env: GlobalEnv, init: n.New) -> Binding:
 def _declare_function(env: GlobalEnv, typed: ir.TypedModule, decl: n.FuncDecl) -> None:
     if env.bindings.get(decl.name, Binding("none")).kind == "func":
         raise CompileError("M014", f"function `{decl.name}` is declared twice", decl.loc)
-    sig = signature_of(env, decl)
+    if typed.almost_asm and typed.grow_function is None and is_replace_memory(env, decl):
+        typed.grow_function = len(env.sigs)
+        sig = FuncSig(("int",), "signed")
+    else:
+        sig = signature_of(env, decl)
     _define(env, decl.name, Binding("func", index=len(env.sigs)), decl.loc)
     env.sigs.append(sig)
     typed.functions.append(None)  # filled in once the body is checked

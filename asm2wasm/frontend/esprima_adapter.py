@@ -28,13 +28,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 import esprima
 
 from asm2wasm.diagnostics import CompileError, Loc
 from asm2wasm.frontend import nodes as N
+from asm2wasm.frontend.common import literal_number, nesting_error
 from asm2wasm.frontend.esprima_lenient import parse_script
 from asm2wasm.frontend.extract import DIRECTIVES, ModuleSpan
 from asm2wasm.frontend.jsscan import offset_loc
@@ -44,9 +44,6 @@ UNARY_OPS = frozenset(["+", "-", "~", "!"])
 BINARY_OPS = frozenset(["+", "-", "*", "/", "%", "|", "&", "^", "<<", ">>", ">>>", "<", "<=", ">", ">=", "==", "!="])
 _ESPRIMA_OPTIONS = {"loc": True, "range": True}
 _LINE_PREFIX = re.compile(r"^Line \d+: ")
-_LEGACY_OCTAL = re.compile(r"0\d")
-_BRACKET = re.compile(r"[()\[\]{}]")
-_MAX_EXACT_DIGITS = 400  # integer literals longer than this keep a float approximation (they are out of range)
 
 # ESTree types with no asm.js meaning, named for the message.
 _WHAT = {
@@ -108,23 +105,6 @@ def _esprima_parse(text: str, source: str, span: ModuleSpan) -> Any:
         raise nesting_error(source, span) from None
 
 
-def nesting_error(source: str, span: ModuleSpan) -> CompileError:
-    """E006 at the deepest bracket of the module (found by a linear scan, only on this error path)."""
-    at = _deepest_bracket(source, span.start, span.end)
-    message = "nesting too deep for the parser (brackets, blocks or else-if chains); simplify the expression"
-    return CompileError("E006", message, offset_loc(source, at if at >= 0 else span.start))
-
-
-def _deepest_bracket(source: str, start: int, end: int) -> int:
-    depth = best = 0
-    best_at = -1
-    for m in _BRACKET.finditer(source, start, end):
-        depth += 1 if m.group() in "([{" else -1
-        if depth > best:
-            best, best_at = depth, m.start()
-    return best_at
-
-
 def _loc(node: Any) -> Loc:
     start = node.loc.start
     return Loc(start.line, start.column)
@@ -149,33 +129,6 @@ def _directive_index(body: list[Any]) -> int:
     return -1
 
 
-# ---- numeric literals (§6.6.1) ---------------------------------------------------------------------------------
-
-
-def literal_number(raw: str) -> tuple[int | float, bool] | None:
-    """(value, is_double) of a numeric literal's source text; None for a legacy octal literal."""
-    if raw[:2].lower() in ("0x", "0o", "0b"):
-        return int(raw, 0), False
-    if _LEGACY_OCTAL.match(raw):
-        return None
-    if "." in raw:
-        return float(raw), True
-    if "e" in raw or "E" in raw:
-        return _exponent_literal(raw)
-    if len(raw) > _MAX_EXACT_DIGITS:
-        return float(raw), False
-    return int(raw), False
-
-
-def _exponent_literal(raw: str) -> tuple[int | float, bool]:
-    value = Decimal(raw)
-    if value.adjusted() > _MAX_EXACT_DIGITS:
-        return float(value), False
-    if value == value.to_integral_value():
-        return int(value), False
-    return float(value), True
-
-
 # ---- the tree walk ---------------------------------------------------------------------------------------------
 
 
@@ -193,7 +146,8 @@ class _Adapter:
             "NewExpression": self.new,
             "UnaryExpression": self.unary,
             "BinaryExpression": self.binary,
-            "LogicalExpression": lambda n: _unsupported(n, f"`{n.operator}` operator"),
+            # Kept as trees (the checker rejects them, T018): "almost asm" growth functions use them.
+            "LogicalExpression": lambda n: N.Binary(n.operator, self.expr(n.left), self.expr(n.right), _loc(n)),
             "UpdateExpression": lambda n: _unsupported(n, f"`{n.operator}` operator"),
             "ConditionalExpression": lambda n: N.Cond(
                 self.expr(n.test), self.expr(n.consequent), self.expr(n.alternate), _loc(n)
@@ -348,8 +302,6 @@ class _Adapter:
         return N.Dot(obj, node.property.name, _loc(node))
 
     def new(self, node: Any) -> N.Node:
-        if self.in_function:
-            return _unsupported(node, "`new` expression")
         return N.New(self.expr(node.callee), self.exprs(node.arguments), _loc(node))
 
     def unary(self, node: Any) -> N.Node:

@@ -32,4 +32,5 @@ def shim_context(typed: ir.TypedModule, link: LinkInfo, wasm_file: str, source_n
         "exports": [name for name, _ in typed.exports],
         "single_export": typed.exports[0][0] if typed.single_export else None,
         "signatures": signatures(typed),
+        "grow_exports": [name for name, index in typed.exports if index == typed.grow_function],
     }

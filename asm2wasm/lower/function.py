@@ -310,6 +310,20 @@ class FunctionLowering:
             self.code.append(("i32.eqz",))
         self.code.append(("br_if", depth))
 
+    def _grow(self, node: ir.GrowMemoryStmt) -> None:
+        """Grow the memory to `length` bytes (rounded up to pages); return 0 on failure; move the heap limits."""
+        length = self.acquire("i32")
+        self.emit(node.length)
+        self.code += [
+            ("local.tee", length), ("i32.const", 16), ("i32.shr_u",),
+            ("local.get", length), ("i32.const", 0xFFFF), ("i32.and",), ("i32.const", 0), ("i32.ne",), ("i32.add",),
+            ("memory.size",), ("i32.sub",), ("memory.grow",), ("i32.const", -1), ("i32.eq",),
+            ("if", None), ("i32.const", 0), ("return",), ("end",),
+        ]
+        for size, index in self.layout.heap_limit_globals.items():
+            self.code += [("local.get", length), ("i32.const", size - 1), ("i32.sub",), ("global.set", index)]
+        self.release("i32", length)
+
     def _break(self, node: ir.BreakStmt) -> None:
         self.code.append(("br", self._depth(node.label, ("break", "block"), "break")))
 
@@ -372,6 +386,7 @@ class FunctionLowering:
     _STMT: ClassVar[dict] = {
         ir.ExprStmt: _expr_stmt, ir.BlockStmt: _block, ir.IfStmt: _if, ir.ReturnStmt: _return,
         ir.LoopStmt: _loop, ir.BreakStmt: _break, ir.ContinueStmt: _continue, ir.SwitchStmt: _switch,
+        ir.GrowMemoryStmt: _grow,
     }
 
 

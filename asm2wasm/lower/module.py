@@ -55,13 +55,20 @@ def lower(typed: ir.TypedModule, fast: bool = False) -> Lowered:
         heap_limits[size] = len(module.global_imports)
         module.global_imports.append(wasm.GlobalImport("env", f"heap_limit_{size}", "i32", False,
                                                        f"heap_limit_{size}"))
+    if typed.grow_function is not None:
+        # The limits move when the memory grows: keep them in mutable globals, initialised from the imports.
+        n_imported = len(module.global_imports) + _count_foreign_imports(typed)
+        for size, imported in list(heap_limits.items()):
+            heap_limits[size] = n_imported + len(module.globals)
+            module.globals.append(wasm.Global("i32", True, ("global.get", imported), f"heap_limit_{size}.current"))
     _declare_globals(module, typed, link)
 
     func_types = [module.type_index(_func_type(f.params, f.result)) for f in typed.functions]
     table_offsets, table_types = _build_table(module, typed, n_imports)
     layout = Layout(
         func_base=n_imports, helper_base=n_imports + len(typed.functions),
-        global_base=len(module.global_imports), heap_limit_globals=heap_limits, foreign_index=foreign_index,
+        global_base=len(module.global_imports) + len(heap_limits) * (typed.grow_function is not None),
+        heap_limit_globals=heap_limits, foreign_index=foreign_index,
         math_index=math_index, table_offsets=table_offsets, table_types=table_types, fast=fast,
     )
     for func, type_index in zip(typed.functions, func_types):
@@ -73,6 +80,10 @@ def lower(typed: ir.TypedModule, fast: bool = False) -> Lowered:
     for name, index in typed.exports:
         module.exports.append(wasm.Export(name, "func", n_imports + index))
     return Lowered(module, link)
+
+
+def _count_foreign_imports(typed: ir.TypedModule) -> int:
+    return len({(var.foreign, var.vt) for var in typed.globals if var.foreign is not None})
 
 
 def _func_type(params: list[tuple[str, str]], result: str | None) -> wasm.FuncType:
