@@ -14,12 +14,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
 
-# Tools the tests run for real: node (for the asm.js reference and Wasm execution) and wabt (wat2wasm).
+# Tools the tests run for real: node (the asm.js reference and Wasm execution), wabt (wat2wasm) and binaryen
+# (wasm-opt, for -O). Debian packages, installed when missing.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 tools:
 	@command -v node >/dev/null || { echo "node is required (Node.js 18 or newer)"; exit 1; }
-	@command -v wat2wasm >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wabt >/dev/null; \
-	  else sudo apt-get update -qq && sudo apt-get install -y -qq wabt >/dev/null; fi; }
+	@command -v wat2wasm >/dev/null && command -v wasm-opt >/dev/null || { \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wabt binaryen >/dev/null; }
 
 demo: $(STAMP) tools
 	@mkdir -p $(OUT)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -17,6 +18,7 @@ import click
 from asm2wasm import compiler
 from asm2wasm.diagnostics import CompileError, Diagnostic
 from asm2wasm.frontend import find_modules, read_source
+from asm2wasm.wasm.optimize import OptimizerMissing, optimize
 
 EXIT_INVALID = 1
 _UMASK = os.umask(0)
@@ -69,20 +71,28 @@ def _module_option(f):
 @click.option("--lenient", is_flag=True,
               help="Accept calls whose argument types differ from the callee's annotations (browsers ran such "
                    "modules as plain JavaScript): apply the conversion JavaScript would have applied, and warn.")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-@click.option("-v", "--verbose", is_flag=True, help="Print the time of each phase.")
+@click.option("-O", "--optimize", is_flag=True,
+              help="Run Binaryen's wasm-opt -O2 on the output (it must be installed; says so when it is not).")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (no progress bar).")
+@click.option("-v", "--verbose", is_flag=True, help="Print the time and peak memory of each phase.")
 def compile_command(input_path: str, output: str | None, text: bool, js_path: str | None, module_name: str | None,
-                    fast: bool, lenient: bool, quiet: bool, verbose: bool) -> None:
+                    fast: bool, lenient: bool, optimize: bool, quiet: bool, verbose: bool) -> None:
     """Compile the asm.js module in INPUT to a .wasm file (and its JS companion with --js)."""
     source, name = _read(input_path)
     out = Path(output) if output else _default_output(input_path, ".wat" if text else ".wasm")
     js = Path(js_path) if js_path else None
     _refuse_overwriting_input(input_path, [out, js, js.with_suffix(".mjs") if js else None])
-    options = compiler.Options(module=module_name, fast=fast, lenient=lenient)
+    bar = ProgressLine() if not quiet and len(source) > PROGRESS_THRESHOLD and sys.stderr.isatty() else None
+    options = compiler.Options(module=module_name, fast=fast, lenient=lenient, progress=bar)
     compiled = _run(lambda: compiler.compile_source(source, name, options), name, source)
     for warning in compiled.typed.warnings:
         _print_diagnostic(warning, name, source)
-    outputs = {out: compiled.wat().encode() if text else compiled.wasm()}
+    binary = _run(compiled.wasm, name, source)
+    if optimize:
+        binary = _optimized(binary, name)
+    if bar is not None:
+        bar.done()
+    outputs = {out: compiled.wat().encode() if text else binary}
     if js is not None:
         wasm_ref = os.path.relpath(out, js.parent) if not text else out.with_suffix(".wasm").name
         outputs[js] = compiled.shim(wasm_ref, name, esm=False).encode()
@@ -91,7 +101,8 @@ def compile_command(input_path: str, output: str | None, text: bool, js_path: st
         write_atomically(path, data)
     if verbose:
         for phase, seconds in compiled.timings.items():
-            click.echo(f"  {phase:<8} {seconds * 1000:9.1f} ms", err=True)
+            peak = compiled.peak_rss.get(phase, 0) / (1 << 20)
+            click.echo(f"  {phase:<8} {seconds * 1000:9.1f} ms   peak memory {peak:7.1f} MiB", err=True)
     if not quiet:
         written = ", ".join(str(p) for p in outputs)
         click.echo(f"{name}: module {compiled.typed.name or '(anonymous)'}: "
@@ -128,6 +139,41 @@ def modules_command(input_path: str) -> None:
     if not spans:
         click.echo(f"{name}: no asm.js module", err=True)
         sys.exit(EXIT_INVALID)
+
+
+PROGRESS_THRESHOLD = 1 << 20  # inputs above 1 MB get a progress line (on a terminal, without -q)
+
+
+class ProgressLine:
+    """A one-line progress display on stderr: `check  [#####     ] 812/1790 functions`."""
+
+    WIDTH = 30
+
+    def __init__(self) -> None:
+        self.shown = False
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        filled = self.WIDTH * done // max(total, 1)
+        sys.stderr.write(f"\r{phase:<6} [{'#' * filled}{' ' * (self.WIDTH - filled)}] {done}/{total} functions")
+        sys.stderr.flush()
+        self.shown = True
+
+    def done(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r" + " " * (self.WIDTH + 40) + "\r")
+            sys.stderr.flush()
+
+
+def _optimized(binary: bytes, name: str) -> bytes:
+    try:
+        return optimize(binary)
+    except OptimizerMissing as missing:
+        click.echo(f"{name}: warning: -O: wasm-opt was not found ({missing}); writing the unoptimized module",
+                   err=True)
+    except subprocess.CalledProcessError as failed:
+        click.echo(f"{name}: warning: -O: wasm-opt failed ({failed.stderr.decode(errors='replace').strip()}); "
+                   "writing the unoptimized module", err=True)
+    return binary
 
 
 def _summary(typed) -> dict:

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import resource
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,22 +20,28 @@ from asm2wasm.util import gc_paused, run_with_big_stack
 from asm2wasm.wasm.encode import encode
 from asm2wasm.wasm.wat import to_wat
 
+Progress = Callable[[str, int, int], None]  # (phase, done, total)
+
 
 @dataclass
 class Options:
     module: str | None = None  # which module of the file (by name)
     fast: bool = False  # drop the exactness guards (see README)
     lenient: bool = False  # coerce mismatched call arguments as JavaScript would, with a warning
+    progress: Progress | None = None
 
 
 @dataclass
 class Compiled:
-    typed: ir.TypedModule
-    lowered: Lowered
-    timings: dict[str, float] = field(default_factory=dict)
+    """The result of the pipeline, filled in pass by pass (with each pass's time and the peak memory after it)."""
+
+    typed: ir.TypedModule | None = None
+    lowered: Lowered | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds
+    peak_rss: dict[str, int] = field(default_factory=dict)  # phase -> peak resident memory (bytes) after it
 
     def wasm(self) -> bytes:
-        return encode(self.lowered.module)
+        return _timed(self, "encode", encode, self.lowered.module)
 
     def wat(self) -> str:
         return to_wat(self.lowered.module)
@@ -44,24 +51,30 @@ class Compiled:
         return render("shim.js.j2", context)
 
 
-def _timed(timings: dict[str, float], phase: str, fn: Callable, *args, **kwargs):
+def _peak_rss() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
+
+
+def _timed(record: Compiled, phase: str, fn: Callable, *args, **kwargs):
+    """Run one phase, adding its time and the peak memory so far to `record`."""
     start = time.perf_counter()
     result = fn(*args, **kwargs)
-    timings[phase] = timings.get(phase, 0.0) + time.perf_counter() - start
+    record.timings[phase] = record.timings.get(phase, 0.0) + time.perf_counter() - start
+    record.peak_rss[phase] = _peak_rss()
     return result
 
 
-def _check_source(source: str, filename: str, options: Options, timings: dict[str, float]) -> ir.TypedModule:
+def _check_source(source: str, filename: str, options: Options, record: Compiled) -> ir.TypedModule:
     # The trees are acyclic: pausing the cyclic GC saves the rescans of every node that big modules trigger.
     with gc_paused():
-        tree = _timed(timings, "parse", frontend.parse, source, filename, options.module)
-        return _timed(timings, "check", check, tree, options.lenient)
+        tree = _timed(record, "parse", frontend.parse, source, filename, options.module)
+        return _timed(record, "check", check, tree, options.lenient, options.progress)
 
 
 def validate(source: str, filename: str = "<input>", options: Options | None = None) -> ir.TypedModule:
     """Parse and check only. Raises CompileError at the first error."""
     options = options or Options()
-    return run_with_big_stack(_check_source, source, filename, options, {})
+    return run_with_big_stack(_check_source, source, filename, options, Compiled())
 
 
 def compile_source(source: str, filename: str = "<input>", options: Options | None = None) -> Compiled:
@@ -69,10 +82,10 @@ def compile_source(source: str, filename: str = "<input>", options: Options | No
     options = options or Options()
 
     def pipeline() -> Compiled:
-        timings: dict[str, float] = {}
-        typed = _check_source(source, filename, options, timings)
+        record = Compiled()
+        record.typed = _check_source(source, filename, options, record)
         with gc_paused():
-            lowered = _timed(timings, "lower", lower, typed, options.fast)
-        return Compiled(typed, lowered, timings)
+            record.lowered = _timed(record, "lower", lower, record.typed, options.fast, options.progress)
+        return record
 
     return run_with_big_stack(pipeline)

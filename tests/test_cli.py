@@ -185,3 +185,39 @@ def test_help_explains_fast() -> None:
     result = CliRunner().invoke(cli.main, ["compile", "--help"])
     assert result.exit_code == 0
     assert "--fast" in result.output and "trap" in result.output
+
+
+def test_optimize_says_clearly_when_wasm_opt_is_missing(tmp_path: Path) -> None:
+    source = tmp_path / "m.js"
+    source.write_text(SMALL)
+    env = {**os.environ, "PATH": str(tmp_path)}  # no wasm-opt there
+    result = subprocess.run([sys.executable, "-m", "asm2wasm", str(source), "-O", "-o", str(tmp_path / "m.wasm")],
+                            capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0
+    assert "wasm-opt was not found" in result.stderr and "binaryen" in result.stderr
+    assert (tmp_path / "m.wasm").read_bytes()[:4] == b"\0asm"
+
+
+def test_optimize_runs_wasm_opt(tmp_path: Path) -> None:
+    plain, optimized = tmp_path / "plain.wasm", tmp_path / "opt.wasm"
+    assert run_cli(str(DEMO), "-o", str(plain)).returncode == 0
+    result = run_cli(str(DEMO), "-O", "-o", str(optimized))
+    assert result.returncode == 0 and "warning" not in result.stderr.decode()
+    assert optimized.read_bytes()[:4] == b"\0asm" and optimized.read_bytes() != plain.read_bytes()
+
+
+def test_verbose_prints_time_and_memory_of_each_phase(tmp_path: Path) -> None:
+    result = run_cli(str(DEMO), "-v", "-o", str(tmp_path / "d.wasm"))
+    lines = result.stderr.decode().splitlines()
+    for phase in ("parse", "check", "lower", "encode"):
+        assert any(line.split()[0] == phase and "ms" in line and "MiB" in line for line in lines if line.strip())
+
+
+def test_progress_line_reports_functions() -> None:
+    seen = []
+    source = "function Big(stdlib) {\n  \"use asm\";\n" + "".join(
+        f"  function f{i}(x) {{ x = x|0; return (x + {i})|0; }}\n" for i in range(200)) + "  return f0;\n}\n"
+    cli.compiler.compile_source(source, "big.js", cli.compiler.Options(progress=lambda *a: seen.append(a)))
+    phases = {phase for phase, _, _ in seen}
+    assert phases == {"check", "lower"}
+    assert all(total == 200 and 0 <= done < total for _, done, total in seen)

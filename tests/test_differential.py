@@ -15,6 +15,7 @@ import pytest
 import wasmtime
 
 from asm2wasm.compiler import Options, compile_source
+from asm2wasm.wasm.optimize import optimize
 
 REPO = Path(__file__).resolve().parent.parent
 VALID = sorted((REPO / "fixtures" / "valid").glob("*.js"))
@@ -22,11 +23,11 @@ DIFF = REPO / "tests" / "harness" / "diff.js"
 ENGINE = wasmtime.Engine()
 
 
-def compile_fixture(path: Path, out_dir: Path, fast: bool = False) -> tuple[Path, Path]:
+def compile_fixture(path: Path, out_dir: Path, fast: bool = False, optimized: bool = False) -> tuple[Path, Path]:
     compiled = compile_source(path.read_text(), str(path), Options(fast=fast))
     wasm = out_dir / (path.stem + ".wasm")
     shim = out_dir / (path.stem + ".shim.js")
-    wasm.write_bytes(compiled.wasm())
+    wasm.write_bytes(optimize(compiled.wasm()) if optimized else compiled.wasm())
     shim.write_text(compiled.shim(wasm.name, path.name))
     return wasm, shim
 
@@ -45,6 +46,15 @@ def test_wasm_behaves_exactly_like_asmjs(fixture: Path, tmp_path: Path) -> None:
     report = run_diff(fixture, shim)
     assert report["asm_valid"], "V8 no longer accepts this fixture as asm.js"
     assert report["calls"] > 0
+    assert report["mismatches"] == [], "\n".join(report["mismatches"])
+
+
+@pytest.mark.parametrize("fixture", VALID, ids=[p.stem for p in VALID])
+def test_optimized_output_behaves_the_same(fixture: Path, tmp_path: Path) -> None:
+    """-O: Binaryen's wasm-opt must keep every exact behaviour (the project's setup installs it)."""
+    wasm, shim = compile_fixture(fixture, tmp_path, optimized=True)
+    wasmtime.Module.validate(ENGINE, wasm.read_bytes())
+    report = run_diff(fixture, shim)
     assert report["mismatches"] == [], "\n".join(report["mismatches"])
 
 

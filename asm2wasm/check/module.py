@@ -7,6 +7,8 @@ then the function bodies (`check/function.py`), which see every signature and ta
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from asm2wasm.check import ir
 from asm2wasm.check.env import Binding, FuncSig, GlobalEnv
 from asm2wasm.check.function import FunctionChecker, literal_value, signature_of
@@ -16,11 +18,16 @@ from asm2wasm.diagnostics import CompileError
 from asm2wasm.frontend import nodes as n
 
 _PHASES = ("globals", "functions", "tables", "export")
+PROGRESS_STEP = 64  # report progress every this many functions
 VT_OF = {"int": "i32", "double": "f64", "float": "f32"}
 
 
-def check_module(module: n.Module, lenient: bool = False) -> ir.TypedModule:
-    """§6.1 ValidateModule: the whole module, returning the typed IR."""
+Progress = Callable[[str, int, int], None]
+
+
+def check_module(module: n.Module, lenient: bool = False, progress: Progress | None = None) -> ir.TypedModule:
+    """§6.1 ValidateModule: the whole module, returning the typed IR. `progress(phase, done, total)` is called
+    as function bodies are checked."""
     if len(module.params) > 3:
         raise CompileError("M001", f"a module takes at most three parameters, this one has {len(module.params)}",
                            module.loc)
@@ -66,6 +73,8 @@ def check_module(module: n.Module, lenient: bool = False) -> ir.TypedModule:
                            module.loc)
 
     for index, decl in enumerate(funcs):
+        if progress is not None and index % PROGRESS_STEP == 0:
+            progress("check", index, len(funcs))
         if index == typed.grow_function:
             typed.functions[index] = check_replace_memory(env, decl)
             continue

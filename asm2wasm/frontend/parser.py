@@ -88,6 +88,11 @@ RESERVED = frozenset(
     function if import in instanceof new null return super switch this throw true try typeof var void while with
     yield let static implements interface package private protected public await""".split()
 )
+# Loc(line, col) without the frozen dataclass's __init__ (which goes through object.__setattr__): 40% faster, and
+# Locs are most of what the parser allocates. Same class, same fields, so equal to and hashed like Loc(line, col).
+_new_loc = object.__new__
+_set_line = Loc.line.__set__  # type: ignore[attr-defined]
+_set_col = Loc.col.__set__  # type: ignore[attr-defined]
 CASE_END = frozenset(["case", "default", "}"])
 _LINE_END = re.compile(r"\r\n|[\n\r\u2028\u2029]")  # CR LF ends one line
 
@@ -174,7 +179,10 @@ class _Parser:
     def loc(self, i: int) -> Loc:
         off = self.starts[i]
         if self.lo <= off < self.hi:
-            return Loc(self.line, off - self.lo)
+            loc = _new_loc(Loc)
+            _set_line(loc, self.line)
+            _set_col(loc, off - self.lo)
+            return loc
         return self._move_to_line(off)
 
     def _move_to_line(self, off: int) -> Loc:
@@ -316,6 +324,7 @@ class _Parser:
         return N.ExprStmt(expr, expr.loc if self.toks[start] != "(" else self.loc(start))
 
     def parenthesised(self) -> N.Node:
+        """`( e )` after if, while, switch (in expressions, `unary` reads parentheses itself)."""
         self.expect("(")
         expr = self.expression()
         self.expect(")")
@@ -448,10 +457,14 @@ class _Parser:
     def assign(self) -> N.Node:
         """AssignmentExpression: a conditional, or a target followed by `=` (or a compound operator) and a value."""
         start = self.i
-        left = self.binary(1)
-        token = self.toks[self.i]
+        left = self.unary()
+        toks = self.toks
+        token = toks[self.i]
+        if token in PREC:
+            left = self.climb(left, start, 1)
+            token = toks[self.i]
         if token == "=" or token in COMPOUND_ASSIGNMENT:
-            if not isinstance(left, ASSIGNABLE) or self.toks[start] == "(":
+            if not isinstance(left, ASSIGNABLE) or toks[start] == "(":
                 raise self.fail("assignment to something that is not a plain name or member")
             self.i += 1
             value = self.assign()
@@ -464,77 +477,95 @@ class _Parser:
         then = self.assign()
         self.expect(":")
         orelse = self.assign()
-        return N.Cond(left, then, orelse, left.loc if self.toks[start] != "(" else self.loc(start))
+        return N.Cond(left, then, orelse, left.loc if toks[start] != "(" else self.loc(start))
 
-    def binary(self, min_prec: int) -> N.Node:
-        """Binary operators of precedence `min_prec` and above, by precedence climbing over PREC."""
-        start = self.i
-        left = self.unary()
+    def climb(self, left: N.Node, start: int, min_prec: int) -> N.Node:
+        """The binary operators of precedence `min_prec` and above after `left` (which began at token `start`).
+
+        Precedence climbing over PREC: a right operand recurses only when a tighter operator follows it.
+        """
         toks = self.toks
-        prec = PREC.get(toks[self.i], 0)
-        if prec < min_prec:
-            return left
         loc = left.loc if toks[start] != "(" else self.loc(start)
+        prec = PREC.get(toks[self.i], 0)
         while prec >= min_prec:
             op = toks[self.i]
             self.i += 1
-            right = self.binary(prec + 1)
+            right_start = self.i
+            right = self.unary()
+            next_prec = PREC.get(toks[self.i], 0)
+            if next_prec > prec:
+                right = self.climb(right, right_start, prec + 1)
+                next_prec = PREC.get(toks[self.i], 0)
             if op in UNSUPPORTED_BINARY:
                 left = N.Unsupported(f"`{op}` operator", loc)
             else:
                 left = N.Binary(op, left, right, loc)
-            prec = PREC.get(toks[self.i], 0)
+            prec = next_prec
         return left
 
     def unary(self) -> N.Node:
-        """UnaryExpression and LeftHandSideExpression: prefix operators, then a primary and its postfixes."""
+        """UnaryExpression and LeftHandSideExpression: prefix operators, then a primary and its postfixes.
+
+        The hot path of the parser: names and numbers are built here with the line cursor inlined.
+        """
         i = self.i
         toks = self.toks
         token = toks[i]
-        if token in UNARY:
+        first = token[0]
+        if first in IDENTIFIER_START and token not in RESERVED:
+            off = self.starts[i]
+            if self.lo <= off < self.hi:
+                loc = _new_loc(Loc)
+                _set_line(loc, self.line)
+                _set_col(loc, off - self.lo)
+            else:
+                loc = self._move_to_line(off)
+            node: N.Node = N.Name(token, loc)
+            self.i = i + 1
+        elif first in DIGITS:
+            typed = self.numbers.get(token) or self.number_type(token)
+            node = N.Num(typed[0], typed[1], self.loc(i))
+            self.i = i + 1
+        elif token in UNARY:
             self.i = i + 1
             loc = self.loc(i)
             return N.Unary(token, self.unary(), loc)
-        first = token[0]
-        if first in IDENTIFIER_START:
-            if token in RESERVED:
-                node = self.new_expression() if token == "new" else self.reserved_word(token)
-            else:
-                node = N.Name(token, self.loc(i))
-                self.i = i + 1
-        elif first in DIGITS or (first == "." and len(token) > 1):
-            node = self.number(token, i)
         elif token == "(":
-            node = self.parenthesised()
-        elif token == "[":
-            node = self.array_literal()
-        elif token == "{":
-            node = self.object_literal()
-        elif _is_string(token) and not self.in_function:
-            node = N.Str(token[1:-1], self.loc(i))
             self.i = i + 1
+            node = self.expression()
+            self.expect(")")
         else:
-            raise self.fail(f"unexpected {token!r}")
+            node = self.other_primary(token, i)
         if toks[self.i] not in POSTFIX:
             return node
         return self.postfixes(node, node.loc if token != "(" else self.loc(i))
 
-    def reserved_word(self, token: str) -> N.Node:
-        if token not in LITERAL_WORDS:
-            raise self.fail(f"`{token}`")
-        node = N.Unsupported(f"`{token}` literal", self.loc(self.i))
-        self.i += 1
-        return node
+    def other_primary(self, token: str, i: int) -> N.Node:
+        """The rarer primaries: `new`, literal words, `.5`, array and object literals, strings at module level."""
+        if token == "new":
+            return self.new_expression()
+        if token in LITERAL_WORDS:
+            self.i = i + 1
+            return N.Unsupported(f"`{token}` literal", self.loc(i))
+        if token[0] == "." and len(token) > 1:
+            typed = self.numbers.get(token) or self.number_type(token)
+            self.i = i + 1
+            return N.Num(typed[0], typed[1], self.loc(i))
+        if token == "[":
+            return self.array_literal()
+        if token == "{":
+            return self.object_literal()
+        if _is_string(token) and not self.in_function:
+            self.i = i + 1
+            return N.Str(token[1:-1], self.loc(i))
+        raise self.fail(f"unexpected {token!r}")
 
-    def number(self, token: str, i: int) -> N.Node:
-        typed = self.numbers.get(token)
+    def number_type(self, token: str) -> tuple[int | float, bool]:
+        typed = literal_number(token)
         if typed is None:
-            typed = literal_number(token)
-            if typed is None:
-                raise self.fail("legacy octal literal")
-            self.numbers[token] = typed
-        self.i = i + 1
-        return N.Num(typed[0], typed[1], self.loc(i))
+            raise self.fail("legacy octal literal")
+        self.numbers[token] = typed
+        return typed
 
     def postfixes(self, node: N.Node, loc: Loc, calls: bool = True) -> N.Node:
         """`.name`, `[e]` and (when `calls`) `(args)` after a primary, all located at the primary's first token."""

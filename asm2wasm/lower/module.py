@@ -9,6 +9,7 @@ number>`, `Math.<name>`, `foreign.<name>`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from asm2wasm.check import ir
@@ -37,8 +38,10 @@ class Lowered:
     link: LinkInfo
 
 
-def lower(typed: ir.TypedModule, fast: bool = False) -> Lowered:
-    """The whole module. `fast` drops the bounds checks and division/ToInt32 guards (see README, --fast)."""
+def lower(typed: ir.TypedModule, fast: bool = False, progress: Callable[[str, int, int], None] | None = None
+          ) -> Lowered:
+    """The whole module. `fast` drops the bounds checks and division/ToInt32 guards (see README, --fast).
+    `progress(phase, done, total)` is called as functions are lowered."""
     module = wasm.Module(name=typed.name or "")
     has_heap = bool(typed.heap_views)
     limit_sizes = HEAP_ACCESS_SIZES if has_heap and not fast else ()
@@ -71,7 +74,9 @@ def lower(typed: ir.TypedModule, fast: bool = False) -> Lowered:
         heap_limit_globals=heap_limits, foreign_index=foreign_index,
         math_index=math_index, table_offsets=table_offsets, table_types=table_types, fast=fast,
     )
-    for func, type_index in zip(typed.functions, func_types):
+    for index, (func, type_index) in enumerate(zip(typed.functions, func_types)):
+        if progress is not None and index % 64 == 0:
+            progress("lower", index, len(typed.functions))
         module.functions.append(lower_function(func, type_index, layout))
     for helper in HELPERS:
         type_index = module.type_index(wasm.FuncType(helper.params, (helper.result,)))

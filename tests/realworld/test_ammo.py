@@ -16,6 +16,7 @@ The module (1.1 MB of asm.js, 1765 functions) is compiled once per test session.
 
 from __future__ import annotations
 
+import json
 import struct
 from pathlib import Path
 from typing import Any
@@ -157,3 +158,39 @@ def test_compiled_module_matches_original_bit_for_bit(
     for key in ("manifolds", "final", "rayHit"):
         difference = first_difference(ammo_original[key], ammo_shimmed[key], key)
         assert difference is None, f"the compiled module differs: {difference}"
+
+
+# A stand-in shim that wraps the generated one and changes a single value by one unit in the last place, so the
+# comparison above is shown to notice the smallest possible difference.
+PERTURBING_SHIM = """\
+'use strict';
+const real = require(%(real)s);
+exports.createHeap = real.createHeap;
+exports.link = function link(stdlib, foreign, heap) {
+  const exports = Object.assign({}, real.link(stdlib, foreign, heap));
+  const getY = exports._emscripten_bind_btVector3_y_0;
+  let calls = 0;
+  exports._emscripten_bind_btVector3_y_0 = function (self) {
+    const y = getY(self);
+    if (++calls !== %(call)d) return y;
+    const f = new Float64Array([y]);
+    new BigUint64Array(f.buffer)[0] ^= 1n;
+    return f[0];
+  };
+  return exports;
+};
+"""
+
+
+def test_comparison_notices_one_ulp(
+    ammo_package: Path, ammo_compiled: CompileCache, ammo_original: dict[str, Any], tmp_path: Path
+) -> None:
+    compiled = ammo_compiled.get(ammo_package / BUILD)
+    require_compiled(compiled)
+    shim = tmp_path / "perturbing.shim.js"
+    bodies = len(ammo_original["names"])
+    call = 100 * bodies + 8  # step 101, the 8th body (calls count from 1; each step reads every y once)
+    shim.write_text(PERTURBING_SHIM % {"real": json.dumps(str(compiled.js)), "call": call})
+    perturbed = run_driver(DRIVER, "--file", str(ammo_package / BUILD), "--steps", "120", "--shim", str(shim))
+    difference = first_trace_difference(ammo_original["names"], ammo_original["trace"][:120], perturbed["trace"])
+    assert difference is not None and difference.startswith(f"step 101, body {ammo_original['names'][7]}, y:")
