@@ -19,6 +19,7 @@ from asm2wasm import compiler
 from asm2wasm.diagnostics import CompileError, Diagnostic
 from asm2wasm.frontend import find_modules, read_source
 from asm2wasm.wasm.optimize import OptimizerMissing, optimize
+from asm2wasm.wasm.sourcemap import with_source_mapping_url
 
 EXIT_INVALID = 1
 _UMASK = os.umask(0)
@@ -71,19 +72,24 @@ def _module_option(f):
 @click.option("--lenient", is_flag=True,
               help="Accept calls whose argument types differ from the callee's annotations (browsers ran such "
                    "modules as plain JavaScript): apply the conversion JavaScript would have applied, and warn.")
+@click.option("-g", "--debug", is_flag=True,
+              help="Also write a source map (OUTPUT.map) from Wasm code offsets to the C lines of Emscripten "
+                   "`//@line` comments, or to asm.js lines where there are none, and name it in the module.")
 @click.option("-O", "--optimize", is_flag=True,
               help="Run Binaryen's wasm-opt -O2 on the output (it must be installed; says so when it is not).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (no progress bar).")
 @click.option("-v", "--verbose", is_flag=True, help="Print the time and peak memory of each phase.")
 def compile_command(input_path: str, output: str | None, text: bool, js_path: str | None, module_name: str | None,
-                    fast: bool, lenient: bool, optimize: bool, quiet: bool, verbose: bool) -> None:
+                    fast: bool, lenient: bool, debug: bool, optimize: bool, quiet: bool, verbose: bool) -> None:
     """Compile the asm.js module in INPUT to a .wasm file (and its JS companion with --js)."""
     source, name = _read(input_path)
     out = Path(output) if output else _default_output(input_path, ".wat" if text else ".wasm")
     js = Path(js_path) if js_path else None
     _refuse_overwriting_input(input_path, [out, js, js.with_suffix(".mjs") if js else None])
     bar = ProgressLine() if not quiet and len(source) > PROGRESS_THRESHOLD and sys.stderr.isatty() else None
-    options = compiler.Options(module=module_name, fast=fast, lenient=lenient, progress=bar)
+    if debug and (optimize or text):
+        raise click.UsageError("-g cannot be combined with -O or -S (the map describes the unoptimized binary)")
+    options = compiler.Options(module=module_name, fast=fast, lenient=lenient, debug=debug, progress=bar)
     compiled = _run(lambda: compiler.compile_source(source, name, options), name, source)
     for warning in compiled.typed.warnings:
         _print_diagnostic(warning, name, source)
@@ -93,6 +99,10 @@ def compile_command(input_path: str, output: str | None, text: bool, js_path: st
     if bar is not None:
         bar.done()
     outputs = {out: compiled.wat().encode() if text else binary}
+    if debug:
+        map_path = out.with_name(out.name + ".map")
+        outputs[map_path] = compiled.source_map(binary, source, name, out.name).encode()
+        outputs[out] = with_source_mapping_url(binary, map_path.name)
     if js is not None:
         wasm_ref = os.path.relpath(out, js.parent) if not text else out.with_suffix(".wasm").name
         outputs[js] = compiled.shim(wasm_ref, name, esm=False).encode()

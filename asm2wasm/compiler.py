@@ -18,6 +18,7 @@ from asm2wasm.glue.render import render
 from asm2wasm.lower.module import Lowered, lower
 from asm2wasm.util import gc_paused, run_with_big_stack
 from asm2wasm.wasm.encode import encode
+from asm2wasm.wasm.sourcemap import build_source_map
 from asm2wasm.wasm.wat import to_wat
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
@@ -28,6 +29,7 @@ class Options:
     module: str | None = None  # which module of the file (by name)
     fast: bool = False  # drop the exactness guards (see README)
     lenient: bool = False  # coerce mismatched call arguments as JavaScript would, with a warning
+    debug: bool = False  # record statement lines for a source map (-g)
     progress: Progress | None = None
 
 
@@ -42,6 +44,10 @@ class Compiled:
 
     def wasm(self) -> bytes:
         return _timed(self, "encode", encode, self.lowered.module)
+
+    def source_map(self, binary: bytes, source: str, source_name: str, wasm_name: str) -> str:
+        """The source map of `binary` (this module's encoding, compiled with Options(debug=True))."""
+        return build_source_map(self.lowered.module, binary, source, source_name, wasm_name)
 
     def wat(self) -> str:
         return to_wat(self.lowered.module)
@@ -85,7 +91,8 @@ def compile_source(source: str, filename: str = "<input>", options: Options | No
         record = Compiled()
         record.typed = _check_source(source, filename, options, record)
         with gc_paused():
-            record.lowered = _timed(record, "lower", lower, record.typed, options.fast, options.progress)
+            record.lowered = _timed(record, "lower", lower, record.typed, options.fast, options.progress,
+                                    options.debug)
         return record
 
     return run_with_big_stack(pipeline)

@@ -237,7 +237,7 @@ class FunctionChecker:
         return ir.BlockStmt([self.check_stmt(s) for s in stmt.body])
 
     def _expr_stmt(self, stmt: n.ExprStmt):
-        return ir.ExprStmt(self.check_effect(stmt.expr))
+        return ir.ExprStmt(self.check_effect(stmt.expr), stmt.loc.line)
 
     def _empty(self, stmt: n.Empty):
         return ir.BlockStmt([])
@@ -246,13 +246,13 @@ class FunctionChecker:
         test = self.check_condition(stmt.test)
         then = self.check_stmt(stmt.then)
         orelse = self.check_stmt(stmt.orelse) if stmt.orelse is not None else None
-        return ir.IfStmt(test, then, orelse)
+        return ir.IfStmt(test, then, orelse, stmt.loc.line)
 
     def _return(self, stmt: n.Return):
         if stmt.arg is None:
             if self.result != "void":
                 raise CompileError("A004", f"`return;` in a function that returns {self.result}", stmt.loc)
-            return ir.ReturnStmt(None)
+            return ir.ReturnStmt(None, stmt.loc.line)
         if self.result == "void":
             raise CompileError("A004", "this function returns void (its last statement is not `return value;`)",
                                stmt.loc)
@@ -261,21 +261,21 @@ class FunctionChecker:
             if kind in NEEDS_COERCION:
                 raise CompileError("T021", f"a {kind} value must be coerced before it is returned", stmt.arg.loc)
             raise CompileError("A004", f"returns {kind}, but this function returns {self.result}", stmt.loc)
-        return ir.ReturnStmt(value)
+        return ir.ReturnStmt(value, stmt.loc.line)
 
     def _while(self, stmt: n.While, labels=()):
         test = self.check_condition(stmt.test)
-        return ir.LoopStmt(None, test, None, self._loop_body(stmt.body, labels), True, labels)
+        return ir.LoopStmt(None, test, None, self._loop_body(stmt.body, labels), True, labels, stmt.loc.line)
 
     def _do_while(self, stmt: n.DoWhile, labels=()):
         body = self._loop_body(stmt.body, labels)
-        return ir.LoopStmt(None, self.check_condition(stmt.test), None, body, False, labels)
+        return ir.LoopStmt(None, self.check_condition(stmt.test), None, body, False, labels, stmt.loc.line)
 
     def _for(self, stmt: n.For, labels=()):
         init = self.check_effect(stmt.init) if stmt.init is not None else None
         test = self.check_condition(stmt.test) if stmt.test is not None else None
         update = self.check_effect(stmt.update) if stmt.update is not None else None
-        return ir.LoopStmt(init, test, update, self._loop_body(stmt.body, labels), True, labels)
+        return ir.LoopStmt(init, test, update, self._loop_body(stmt.body, labels), True, labels, stmt.loc.line)
 
     def _loop_body(self, body: n.Node, labels: tuple[str, ...]):
         self.labels.append((labels, "loop"))
@@ -341,7 +341,7 @@ class FunctionChecker:
                 cases.append((value, [self.check_stmt(s) for s in case.body]))
         finally:
             self.labels.pop()
-        return ir.SwitchStmt(disc, cases, labels)
+        return ir.SwitchStmt(disc, cases, labels, stmt.loc.line)
 
     _STATEMENTS: ClassVar[dict] = {
         n.Block: _block, n.ExprStmt: _expr_stmt, n.Empty: _empty, n.If: _if, n.Return: _return,

@@ -148,6 +148,7 @@ class MinMax:
 @dataclass(slots=True)
 class ExprStmt:
     expr: object
+    line: int = 0  # asm.js source line (for source maps)
 
 
 @dataclass(slots=True)
@@ -161,11 +162,13 @@ class IfStmt:
     test: object
     then: object
     orelse: object | None
+    line: int = 0  # asm.js source line (for source maps)
 
 
 @dataclass(slots=True)
 class ReturnStmt:
     value: object | None
+    line: int = 0  # asm.js source line (for source maps)
 
 
 @dataclass(slots=True)
@@ -178,6 +181,7 @@ class LoopStmt:
     body: object
     test_first: bool
     labels: tuple[str, ...] = ()
+    line: int = 0  # asm.js source line (for source maps)
 
 
 @dataclass(slots=True)
@@ -202,6 +206,7 @@ class SwitchStmt:
     disc: object
     cases: list  # of (int value or None for default, list of statements)
     labels: tuple[str, ...] = ()
+    line: int = 0  # asm.js source line (for source maps)
 
 
 # ---- module ----------------------------------------------------------------------------------------------------

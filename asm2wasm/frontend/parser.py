@@ -136,6 +136,23 @@ def _is_string(token: str) -> bool:
 class _Parser:
     """One parse of one module. `i` is the index of the current token; `in_function` tells module level apart."""
 
+    __slots__ = (
+        "array",
+        "hi",
+        "i",
+        "in_function",
+        "line",
+        "line_starts",
+        "lo",
+        "numbers",
+        "object",
+        "span",
+        "src",
+        "starts",
+        "statements",
+        "toks",
+    )
+
     def __init__(self, source: str, span: ModuleSpan, tokens: list[str], starts: list[int]) -> None:
         self.src = source
         self.span = span
@@ -547,7 +564,7 @@ class _Parser:
         if token in LITERAL_WORDS:
             self.i = i + 1
             return N.Unsupported(f"`{token}` literal", self.loc(i))
-        if token[0] == "." and len(token) > 1:
+        if token[0] == "." and token[1:2] in DIGITS:  # `.5` (not `...`)
             typed = self.numbers.get(token) or self.number_type(token)
             self.i = i + 1
             return N.Num(typed[0], typed[1], self.loc(i))

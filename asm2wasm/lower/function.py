@@ -38,6 +38,7 @@ class Layout:
     table_offsets: list[int]
     table_types: list[int]  # type index per asm.js table
     fast: bool = False
+    debug_lines: bool = False  # record statement lines for a source map
 
 
 @dataclass
@@ -56,6 +57,7 @@ class FunctionLowering:
     first_scratch: int = 0
     free: dict[str, list[int]] = field(default_factory=lambda: {"i32": [], "f32": [], "f64": []})
     targets: list[_Target] = field(default_factory=list)
+    lines: list[tuple[int, int]] | None = None  # (instruction index, source line) when source maps are wanted
 
     # ---- scratch locals
 
@@ -250,6 +252,10 @@ class FunctionLowering:
     # ---- statements
 
     def stmt(self, node) -> None:
+        if self.lines is not None:
+            line = getattr(node, "line", 0)
+            if line:
+                self.lines.append((len(self.code), line))
         self._STMT[type(node)](self, node)
 
     def _expr_stmt(self, node: ir.ExprStmt) -> None:
@@ -393,7 +399,8 @@ class FunctionLowering:
 def lower_function(func: ir.Function, type_index: int, layout: Layout) -> wasm.Function:
     """One asm.js function -> one Wasm function (declared locals initialised, a default return appended)."""
     n_params = len(func.params)
-    lowering = FunctionLowering(layout, n_params, first_scratch=n_params + len(func.locals))
+    lowering = FunctionLowering(layout, n_params, first_scratch=n_params + len(func.locals),
+                                lines=[] if layout.debug_lines else None)
     for i, (_, vt, value) in enumerate(func.locals):
         if value != 0 or _is_negative_zero(value):
             lowering.code += [(vt + ".const", value), ("local.set", n_params + i)]
@@ -405,7 +412,7 @@ def lower_function(func: ir.Function, type_index: int, layout: Layout) -> wasm.F
     names = [name for name, _ in func.params] + [name for name, _, _ in func.locals]
     names += [f"$scratch{i}" for i in range(len(lowering.extra_locals))]
     return wasm.Function(type_index, lowering.code, [vt for _, vt, _ in func.locals] + lowering.extra_locals,
-                         func.name, names)
+                         func.name, names, lowering.lines or [])
 
 
 def _is_negative_zero(value: float | int) -> bool:

@@ -38,8 +38,8 @@ class Lowered:
     link: LinkInfo
 
 
-def lower(typed: ir.TypedModule, fast: bool = False, progress: Callable[[str, int, int], None] | None = None
-          ) -> Lowered:
+def lower(typed: ir.TypedModule, fast: bool = False, progress: Callable[[str, int, int], None] | None = None,
+          debug_lines: bool = False) -> Lowered:
     """The whole module. `fast` drops the bounds checks and division/ToInt32 guards (see README, --fast).
     `progress(phase, done, total)` is called as functions are lowered."""
     module = wasm.Module(name=typed.name or "")
@@ -73,6 +73,7 @@ def lower(typed: ir.TypedModule, fast: bool = False, progress: Callable[[str, in
         global_base=len(module.global_imports) + len(heap_limits) * (typed.grow_function is not None),
         heap_limit_globals=heap_limits, foreign_index=foreign_index,
         math_index=math_index, table_offsets=table_offsets, table_types=table_types, fast=fast,
+        debug_lines=debug_lines,
     )
     for index, (func, type_index) in enumerate(zip(typed.functions, func_types)):
         if progress is not None and index % 64 == 0:

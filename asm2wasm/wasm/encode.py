@@ -233,4 +233,8 @@ def encode(module: Module, bodies: Sequence[bytes] | None = None) -> bytes:
     names = encode_name_section(module)
     if names:
         _section(out, SECTION_CUSTOM, names)
+    for name, payload in module.custom_sections:
+        custom = bytearray()
+        write_name(custom, name)
+        _section(out, SECTION_CUSTOM, custom + payload)
     return bytes(out)

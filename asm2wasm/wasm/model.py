@@ -72,6 +72,7 @@ class Function:
     locals: list[str] = field(default_factory=list)  # value types of the non-parameter locals, in order
     debug_name: str = ""
     local_names: list[str] = field(default_factory=list)  # names of params then locals ("" = unnamed)
+    lines: list[tuple[int, int]] = field(default_factory=list)  # (instruction index, source line), for -g
 
 
 @dataclass
@@ -106,6 +107,7 @@ class Module:
     elems: list[ElemSegment] = field(default_factory=list)
     start: int | None = None
     name: str = ""
+    custom_sections: list[tuple[str, bytes]] = field(default_factory=list)  # written last, after `name`
 
     def type_index(self, functype: FuncType) -> int:
         """Index of `functype`, added on first use (types are deduplicated)."""
