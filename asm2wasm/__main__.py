@@ -1,5 +1,5 @@
 """`python -m asm2wasm`: the same as the `asm2wasm` command."""
 
-from asm2wasm.cli import main
+from asm2wasm.cli import entry
 
-main()
+entry()

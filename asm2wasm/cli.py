@@ -117,6 +117,7 @@ def compile_command(input_path: str, output: str | None, text: bool, js_path: st
         written = ", ".join(str(p) for p in outputs)
         click.echo(f"{name}: module {compiled.typed.name or '(anonymous)'}: "
                    f"{len(compiled.typed.functions)} functions -> {written}", err=True)
+    _exit_now_if_standalone()
 
 
 @main.command("validate")
@@ -272,5 +273,24 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-if __name__ == "__main__":
+_STANDALONE = False
+
+
+def entry() -> None:
+    """The console script: like `main`, but free to end the process without tearing down its big trees."""
+    global _STANDALONE
+    _STANDALONE = True
     main()
+
+
+def _exit_now_if_standalone() -> None:
+    # Freeing millions of tree nodes one by one takes seconds on big modules; the outputs are written and
+    # closed, so a program run from the command line can simply end here.
+    if _STANDALONE:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
+
+if __name__ == "__main__":
+    entry()

@@ -37,6 +37,7 @@ class Options:
 class Compiled:
     """The result of the pipeline, filled in pass by pass (with each pass's time and the peak memory after it)."""
 
+    tree: object = None  # the syntax tree (nodes.Module)
     typed: ir.TypedModule | None = None
     lowered: Lowered | None = None
     timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds
@@ -73,8 +74,9 @@ def _timed(record: Compiled, phase: str, fn: Callable, *args, **kwargs):
 def _check_source(source: str, filename: str, options: Options, record: Compiled) -> ir.TypedModule:
     # The trees are acyclic: pausing the cyclic GC saves the rescans of every node that big modules trigger.
     with gc_paused():
-        tree = _timed(record, "parse", frontend.parse, source, filename, options.module)
-        return _timed(record, "check", check, tree, options.lenient, options.progress)
+        # Kept on the record: freeing a big tree node by node takes seconds, which the CLI skips at exit.
+        record.tree = _timed(record, "parse", frontend.parse, source, filename, options.module)
+        return _timed(record, "check", check, record.tree, options.lenient, options.progress)
 
 
 def validate(source: str, filename: str = "<input>", options: Options | None = None) -> ir.TypedModule:

@@ -20,11 +20,12 @@ The subset (each rule's method is named after it; ES5 §12 statements, §11 expr
   (`&&` and `||` are Binary nodes and `new` is New everywhere, as in the adapter: the checker rejects them).
 
 Gives up on (the esprima path decides): a string in a function (a directive could make it strict), `++`/`--`,
-`typeof`/`void`/`delete`/`in`/`instanceof`, `this`, regular expressions, templates, function
-expressions and arrows, nested function declarations, `var`/`let`/`const` in a `for` head, `let`/`const`/`class`,
+`typeof`/`void`/`delete`/`in`/`instanceof`, `this`, regular expressions, templates, function expressions and
+arrows, nested function declarations, `var`/`let`/`const` in a `for` head, `let`/`const`/`class`,
 try/throw/with/debugger, spread, trailing commas in calls or parameters, computed, numeric, shorthand or method
-properties, a parenthesised assignment target, a module prologue other than one `"use asm";`, and reserved words
-used as names. asm.js from compilers (Emscripten, hand-written modules) never needs the esprima path.
+properties, a parenthesised assignment target (`(a) = 1`; `(a).b = 1` is fine), a module prologue other than one
+`"use asm";`, reserved words used as names, and characters the scanner does not know (non-ASCII outside comments,
+escapes). asm.js from compilers (Emscripten, hand-written modules) never needs the esprima path.
 
 Positions: a node's Loc is its first token's, as esprima's; for `(a+b)|0` the `(`. Every node returned by
 `unary`, `binary` or `assign` whose first token is not `(` has exactly that Loc, so an enclosing node that starts
@@ -481,8 +482,8 @@ class _Parser:
             left = self.climb(left, start, 1)
             token = toks[self.i]
         if token == "=" or token in COMPOUND_ASSIGNMENT:
-            if not isinstance(left, ASSIGNABLE) or toks[start] == "(":
-                raise self.fail("assignment to something that is not a plain name or member")
+            if not isinstance(left, ASSIGNABLE) or (toks[start] == "(" and left.loc != self.loc(start)):
+                raise self.fail("assignment to something that is not a name or member, or is parenthesised")
             self.i += 1
             value = self.assign()
             if token == "=":

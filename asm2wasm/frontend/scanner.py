@@ -42,7 +42,7 @@ PUNCTUATORS = frozenset(
 # The same set as one pattern, each alternative taking the longest punctuator it can (`>>>=` before `>>`, `=>`
 # before `=`); grouped by first character, which is faster than a list sorted by length.
 _PUNCTUATOR = r"[(){}\[\];,~?:]|>(?:>>?)?=?|<<?=?|=>|[=!](?:==?)?|&&|\|\||\+\+|--|\*\*=?|[-+*/%&|^]=?|\.\.\.|\."
-_TRIVIA = r"(?:[ \t\n\r\v\f]+|//[^\n\r\u2028\u2029]*|/\*(?:[^*]|\*(?!/))*\*/)*+"
+_TRIVIA = r"(?:[ \t\n\r\v\f\u2028\u2029]+|//[^\n\r\u2028\u2029]*|/\*(?:[^*]|\*(?!/))*\*/)*+"
 _IDENTIFIER = r"[A-Za-z_$][A-Za-z0-9_$]*"
 _NUMBER = r"0[xX][0-9a-fA-F]+|(?:[1-9][0-9]*|0)(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?"
 _STRING = r"\"[^\"\\\n\r\u2028\u2029]*\"|'[^'\\\n\r\u2028\u2029]*'"
