@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Literal
 
 from asm2wasm.frontend import nodes
-from asm2wasm.frontend.esprima_adapter import adapt_module
 from asm2wasm.frontend.extract import ModuleSpan, find_modules, select_module
 from asm2wasm.frontend.parser import FastPathUnavailable, parse_module
 from asm2wasm.frontend.source import decode_source, read_source
@@ -27,6 +26,7 @@ __all__ = [
 ]
 
 Frontend = Literal["fast", "esprima", "fast-only"]
+FRONTENDS: tuple[Frontend, ...] = ("fast", "esprima", "fast-only")
 
 
 def parse(
@@ -41,6 +41,8 @@ def parse(
     Run it under `asm2wasm.util.run_with_big_stack` to allow deep nesting.
     """
     del filename  # positions are returned; the caller formats them with the file name
+    if frontend not in FRONTENDS:
+        raise ValueError(f"unknown front end {frontend!r}: expected one of {', '.join(FRONTENDS)}")
     span = select_module(find_modules(source), module)
     if frontend != "esprima" and span.error is None:
         try:
@@ -48,4 +50,6 @@ def parse(
         except FastPathUnavailable:
             if frontend == "fast-only":
                 raise
+    from asm2wasm.frontend.esprima_adapter import adapt_module  # esprima loads only when it is needed
+
     return adapt_module(source, span)

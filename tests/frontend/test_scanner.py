@@ -1,0 +1,118 @@
+"""The fast front end's tokenizer: token texts, offsets, trivia, and what it leaves for the parser to refuse."""
+
+from __future__ import annotations
+
+import pytest
+
+from asm2wasm.frontend.scanner import END, PUNCTUATORS, scan, token_kind
+
+
+def _tokens(text: str) -> list[str]:
+    tokens, _ = scan(text)
+    assert tokens[-2:] == [END, END]
+    return tokens[:-2]
+
+
+@pytest.mark.parametrize(
+    "number", ["1", "0", "1.0", "1.", "1e3", "1E3", "1e-3", "1e+3", ".5", "0x1F", "0XaB", "4294967295", "1.5e308"]
+)
+def test_numbers_keep_their_raw_text(number: str) -> None:
+    assert _tokens(f"x = {number};") == ["x", "=", number, ";"]
+    assert token_kind(number) == "number"
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("1a", ["1", "a"]),  # JavaScript rejects these; as two tokens, no parser rule accepts them either
+        ("0x", ["0", "x"]),
+        ("010", ["0", "10"]),
+        ("1e", ["1", "e"]),
+        ("1..a", ["1.", ".", "a"]),
+        ("a.5", ["a", ".5"]),
+        ("f(...x)", ["f", "(", "...", "x", ")"]),
+    ],
+)
+def test_number_edges(text: str, tokens: list[str]) -> None:
+    assert _tokens(text) == tokens
+
+
+def test_offsets_are_in_the_whole_text() -> None:
+    source = "var a;\nfunction M() { x = 1; }"
+    tokens, starts = scan(source, source.index("function"), len(source))
+    assert [source[s : s + len(t)] for t, s in zip(tokens[:-2], starts)] == tokens[:-2]
+    assert starts[0] == 7 and starts[-1] == starts[-2] == len(source)
+
+
+def test_comments_and_whitespace_are_skipped() -> None:
+    source = "a /* b */ c // d e\n\tf /* multi\nline */ g\r\nh\u2028i\u2029j"
+    tokens, starts = scan(source)
+    assert tokens[:-2] == ["a", "c", "f", "g", "h", "i", "j"]
+    assert [source[s] for s in starts[:-2]] == ["a", "c", "f", "g", "h", "i", "j"]
+
+
+def test_trailing_trivia_and_empty_input() -> None:
+    assert _tokens("a // end") == ["a"]
+    assert _tokens("a /* end */  \n") == ["a"]
+    assert _tokens("") == []
+    assert _tokens("  ") == []
+
+
+def test_unterminated_comment_is_not_trivia() -> None:
+    assert _tokens("a /* never closed") == ["a", "/", "*", "never", "closed"]
+
+
+def test_strings() -> None:
+    assert _tokens("\"use asm\"; 'almost asm'") == ['"use asm"', ";", "'almost asm'"]
+    assert token_kind('"use asm"') == "string"
+
+
+@pytest.mark.parametrize("text", ['"a\\"b"', "'unterminated", '"line\nbreak"', '"a\u2028b"'])
+def test_strings_with_escapes_or_line_breaks_are_error_tokens(text: str) -> None:
+    tokens = _tokens(text)
+    assert token_kind(tokens[0]) == "error"
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("a>>>b", ["a", ">>>", "b"]),
+        ("a>>b", ["a", ">>", "b"]),
+        ("a>=b", ["a", ">=", "b"]),
+        ("a>>>=b", ["a", ">>>=", "b"]),
+        ("a===b", ["a", "===", "b"]),
+        ("a!==b", ["a", "!==", "b"]),
+        ("a==b!=c", ["a", "==", "b", "!=", "c"]),
+        ("a<<=b<=c<<d", ["a", "<<=", "b", "<=", "c", "<<", "d"]),
+        ("a--b", ["a", "--", "b"]),  # never `a - -b`
+        ("a- -b", ["a", "-", "-", "b"]),
+        ("a&&b||c", ["a", "&&", "b", "||", "c"]),
+        ("x=>y", ["x", "=>", "y"]),
+        ("a**=b", ["a", "**=", "b"]),
+    ],
+)
+def test_punctuators_longest_first(text: str, tokens: list[str]) -> None:
+    assert _tokens(text) == tokens
+
+
+def test_every_punctuator_is_one_token() -> None:
+    for punctuator in PUNCTUATORS:
+        assert _tokens(f"a {punctuator} b") == ["a", punctuator, "b"], punctuator
+        assert token_kind(punctuator) == "punctuator"
+
+
+def test_regex_looking_division() -> None:
+    assert _tokens("a / b / c") == ["a", "/", "b", "/", "c"]
+    assert _tokens("(a)/b/(c)") == ["(", "a", ")", "/", "b", "/", "(", "c", ")"]
+
+
+@pytest.mark.parametrize("char", ["\\", "`", "@", "#", "\u00e9", "\u00a0", "\ufeff"])
+def test_unknown_characters_are_error_tokens(char: str) -> None:
+    tokens = _tokens(f"a {char} b")
+    assert tokens[1] == char and token_kind(char) == "error"
+
+
+def test_identifiers_are_ascii() -> None:
+    assert _tokens("$a _b c1 HEAP32") == ["$a", "_b", "c1", "HEAP32"]
+    assert _tokens("caf\u00e9") == ["caf", "\u00e9"]
+    assert token_kind("if") == "identifier"  # keywords are identifiers to the scanner
