@@ -34,6 +34,11 @@ test: $(STAMP) tools
 fuzz: $(STAMP) tools
 	FUZZ_SEEDS=$(FUZZ_SEEDS) $(PY) -m pytest -n 2 tests/fuzz
 
+# Compile time per phase (vs V8's asm.js compile) and run time of the output (vs the original asm.js), same run.
+.PHONY: bench
+bench: $(STAMP) tools
+	$(PY) benchmarks/run.py
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check asm2wasm tests
 

@@ -6,6 +6,7 @@ Exit status: 0 success, 1 the input is not valid asm.js or cannot be read (a loc
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -18,6 +19,7 @@ import click
 from asm2wasm import compiler
 from asm2wasm.diagnostics import CompileError, Diagnostic
 from asm2wasm.frontend import find_modules, read_source
+from asm2wasm.parallel import default_jobs
 from asm2wasm.wasm.optimize import OptimizerMissing, optimize
 from asm2wasm.wasm.sourcemap import with_source_mapping_url
 
@@ -77,10 +79,14 @@ def _module_option(f):
                    "`//@line` comments, or to asm.js lines where there are none, and name it in the module.")
 @click.option("-O", "--optimize", is_flag=True,
               help="Run Binaryen's wasm-opt -O2 on the output (it must be installed; says so when it is not).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Processes for the function bodies of big modules [default: the cores available]; the output "
+                   "is the same whatever the number.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (no progress bar).")
 @click.option("-v", "--verbose", is_flag=True, help="Print the time and peak memory of each phase.")
 def compile_command(input_path: str, output: str | None, text: bool, js_path: str | None, module_name: str | None,
-                    fast: bool, lenient: bool, debug: bool, optimize: bool, quiet: bool, verbose: bool) -> None:
+                    fast: bool, lenient: bool, debug: bool, optimize: bool, jobs: int | None, quiet: bool,
+                    verbose: bool) -> None:
     """Compile the asm.js module in INPUT to a .wasm file (and its JS companion with --js)."""
     source, name = _read(input_path)
     out = Path(output) if output else _default_output(input_path, ".wat" if text else ".wasm")
@@ -89,7 +95,10 @@ def compile_command(input_path: str, output: str | None, text: bool, js_path: st
     bar = ProgressLine() if not quiet and len(source) > PROGRESS_THRESHOLD and sys.stderr.isatty() else None
     if debug and (optimize or text):
         raise click.UsageError("-g cannot be combined with -O or -S (the map describes the unoptimized binary)")
-    options = compiler.Options(module=module_name, fast=fast, lenient=lenient, debug=debug, progress=bar)
+    if jobs is None:
+        jobs = 1 if text else default_jobs()  # the text format needs the instructions in this process
+    options = compiler.Options(module=module_name, fast=fast, lenient=lenient, debug=debug, jobs=jobs,
+                               progress=bar)
     compiled = _run(lambda: compiler.compile_source(source, name, options), name, source)
     for warning in compiled.typed.warnings:
         _print_diagnostic(warning, name, source)
@@ -280,6 +289,8 @@ def entry() -> None:
     """The console script: like `main`, but free to end the process without tearing down its big trees."""
     global _STANDALONE
     _STANDALONE = True
+    # A short-lived process building acyclic trees: the cyclic collector would only rescan them, for seconds.
+    gc.disable()
     main()
 
 

@@ -11,8 +11,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from asm2wasm import frontend
+from asm2wasm import frontend, parallel
 from asm2wasm.check import check, ir
+from asm2wasm.check.module import check_bodies, check_declarations
 from asm2wasm.glue.context import shim_context
 from asm2wasm.glue.render import render
 from asm2wasm.lower.module import Lowered, lower
@@ -30,6 +31,7 @@ class Options:
     fast: bool = False  # drop the exactness guards (see README)
     lenient: bool = False  # coerce mismatched call arguments as JavaScript would, with a warning
     debug: bool = False  # record statement lines for a source map (-g)
+    jobs: int = 1  # processes for the function bodies (big modules only; the output is identical)
     progress: Progress | None = None
 
 
@@ -40,17 +42,21 @@ class Compiled:
     tree: object = None  # the syntax tree (nodes.Module)
     typed: ir.TypedModule | None = None
     lowered: Lowered | None = None
+    bodies: list[bytes] | None = None  # encoded function bodies, when they were made in parallel
     timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds
     peak_rss: dict[str, int] = field(default_factory=dict)  # phase -> peak resident memory (bytes) after it
 
     def wasm(self) -> bytes:
-        return _timed(self, "encode", encode, self.lowered.module)
+        with gc_paused():  # a collection now would rescan every node and instruction: seconds on big modules
+            return _timed(self, "encode", encode, self.lowered.module, self.bodies)
 
     def source_map(self, binary: bytes, source: str, source_name: str, wasm_name: str) -> str:
         """The source map of `binary` (this module's encoding, compiled with Options(debug=True))."""
         return build_source_map(self.lowered.module, binary, source, source_name, wasm_name)
 
     def wat(self) -> str:
+        if self.bodies is not None:
+            raise ValueError("the text format needs the instructions: compile with Options(jobs=1)")
         return to_wat(self.lowered.module)
 
     def shim(self, wasm_file: str, source_name: str, esm: bool = False) -> str:
@@ -91,8 +97,15 @@ def compile_source(source: str, filename: str = "<input>", options: Options | No
 
     def pipeline() -> Compiled:
         record = Compiled()
-        record.typed = _check_source(source, filename, options, record)
-        with gc_paused():
+        with gc_paused():  # one pause for all passes: each resumption would rescan every live node
+            record.tree = _timed(record, "parse", frontend.parse, source, filename, options.module)
+            declarations = _timed(record, "check", check_declarations, record.tree)
+            if not options.debug and parallel.worth_it(declarations, options.jobs):
+                result = _timed(record, "parallel", parallel.compile_bodies, declarations, options.jobs,
+                                options.fast, options.lenient)
+                record.typed, record.lowered, record.bodies = declarations.typed, result.lowered, result.bodies
+                return record
+            record.typed = _timed(record, "check", check_bodies, declarations, options.lenient, options.progress)
             record.lowered = _timed(record, "lower", lower, record.typed, options.fast, options.progress,
                                     options.debug)
         return record

@@ -8,6 +8,7 @@ then the function bodies (`check/function.py`), which see every signature and ta
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from asm2wasm.check import ir
 from asm2wasm.check.env import Binding, FuncSig, GlobalEnv
@@ -25,9 +26,43 @@ VT_OF = {"int": "i32", "double": "f64", "float": "f32"}
 Progress = Callable[[str, int, int], None]
 
 
+@dataclass
+class Declarations:
+    """The module once its module-level statements are validated: every function body can now be checked on its
+    own (`check_body`), in any order or process."""
+
+    env: GlobalEnv
+    typed: ir.TypedModule
+    funcs: list[n.FuncDecl]
+
+
 def check_module(module: n.Module, lenient: bool = False, progress: Progress | None = None) -> ir.TypedModule:
     """§6.1 ValidateModule: the whole module, returning the typed IR. `progress(phase, done, total)` is called
     as function bodies are checked."""
+    return check_bodies(check_declarations(module), lenient, progress)
+
+
+def check_bodies(declarations: Declarations, lenient: bool = False, progress: Progress | None = None
+                 ) -> ir.TypedModule:
+    """Every function body, in order (the first error stops it)."""
+    count = len(declarations.funcs)
+    for index in range(count):
+        if progress is not None and index % PROGRESS_STEP == 0:
+            progress("check", index, count)
+        declarations.typed.functions[index] = check_body(declarations, index, lenient)
+    return declarations.typed
+
+
+def check_body(declarations: Declarations, index: int, lenient: bool = False) -> ir.Function:
+    """§6.4 ValidateFunction for function `index`; records its foreign calls and Math imports on the module."""
+    decl = declarations.funcs[index]
+    if index == declarations.typed.grow_function:
+        return check_replace_memory(declarations.env, decl)
+    return FunctionChecker(declarations.env, declarations.typed, lenient).check_function(decl, index)
+
+
+def check_declarations(module: n.Module) -> Declarations:
+    """§6.1-6.3: parameters, globals and imports, function signatures, function tables and the export."""
     if len(module.params) > 3:
         raise CompileError("M001", f"a module takes at most three parameters, this one has {len(module.params)}",
                            module.loc)
@@ -71,17 +106,8 @@ def check_module(module: n.Module, lenient: bool = False, progress: Progress | N
     if export is None:
         raise CompileError("M013", "the module does not end with an export: `return f;` or `return {name: f};`",
                            module.loc)
-
-    for index, decl in enumerate(funcs):
-        if progress is not None and index % PROGRESS_STEP == 0:
-            progress("check", index, len(funcs))
-        if index == typed.grow_function:
-            typed.functions[index] = check_replace_memory(env, decl)
-            continue
-        checker = FunctionChecker(env, typed, lenient)
-        typed.functions[index] = checker.check_function(decl, index)
     _check_export(env, typed, export)
-    return typed
+    return Declarations(env, typed, funcs)
 
 
 def _statement_phase(stmt: n.Node) -> str | None:

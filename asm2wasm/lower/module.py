@@ -38,10 +38,30 @@ class Lowered:
     link: LinkInfo
 
 
+@dataclass
+class Plan:
+    """Everything fixed before any function body is lowered: the module's index spaces and imports."""
+
+    module: wasm.Module
+    link: LinkInfo
+    layout: Layout
+    func_types: list[int]  # type index of each asm.js function
+
+
 def lower(typed: ir.TypedModule, fast: bool = False, progress: Callable[[str, int, int], None] | None = None,
           debug_lines: bool = False) -> Lowered:
     """The whole module. `fast` drops the bounds checks and division/ToInt32 guards (see README, --fast).
     `progress(phase, done, total)` is called as functions are lowered."""
+    plan = plan_module(typed, fast, debug_lines)
+    for index, (func, type_index) in enumerate(zip(typed.functions, plan.func_types)):
+        if progress is not None and index % 64 == 0:
+            progress("lower", index, len(typed.functions))
+        plan.module.functions.append(lower_function(func, type_index, plan.layout))
+    return finish_module(plan, typed)
+
+
+def plan_module(typed: ir.TypedModule, fast: bool = False, debug_lines: bool = False) -> Plan:
+    """Imports, globals, the table and every index, from the module-level facts and the signatures alone."""
     module = wasm.Module(name=typed.name or "")
     has_heap = bool(typed.heap_views)
     limit_sizes = HEAP_ACCESS_SIZES if has_heap and not fast else ()
@@ -75,17 +95,19 @@ def lower(typed: ir.TypedModule, fast: bool = False, progress: Callable[[str, in
         math_index=math_index, table_offsets=table_offsets, table_types=table_types, fast=fast,
         debug_lines=debug_lines,
     )
-    for index, (func, type_index) in enumerate(zip(typed.functions, func_types)):
-        if progress is not None and index % 64 == 0:
-            progress("lower", index, len(typed.functions))
-        module.functions.append(lower_function(func, type_index, layout))
+    return Plan(module, link, layout, func_types)
+
+
+def finish_module(plan: Plan, typed: ir.TypedModule) -> Lowered:
+    """After the asm.js functions: the semantics helpers and the exports."""
+    module = plan.module
     for helper in HELPERS:
         type_index = module.type_index(wasm.FuncType(helper.params, (helper.result,)))
         module.functions.append(wasm.Function(type_index, list(helper.body), list(helper.locals),
                                               f"$asm2wasm.{helper.name}"))
     for name, index in typed.exports:
-        module.exports.append(wasm.Export(name, "func", n_imports + index))
-    return Lowered(module, link)
+        module.exports.append(wasm.Export(name, "func", plan.layout.func_base + index))
+    return Lowered(module, plan.link)
 
 
 def _count_foreign_imports(typed: ir.TypedModule) -> int:
