@@ -27,7 +27,7 @@ def module_source(count: int, broken: tuple[int, ...] = (), mismatched: tuple[in
                      f" H32[(x & 1023) << 2 >> 2] = x; return (x + {i})|0; }}")
         if i in mismatched:
             lines.append(f"  function g{i}(x, d) {{ x = x|0; d = +d; return (f{i}(x, {arg})|0); }}")
-    lines.append("  return { f0: f0, last: f%d };" % (count - 1))
+    lines.append(f"  return {{ f0: f0, last: f{count - 1} }};")
     lines.append("}")
     return "\n".join(lines)
 
