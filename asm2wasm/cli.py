@@ -173,7 +173,12 @@ class ProgressLine:
         self.shown = False
 
     def __call__(self, phase: str, done: int, total: int) -> None:
-        filled = self.WIDTH * done // max(total, 1)
+        if total == 0:  # a phase without a count: just say which one is running
+            sys.stderr.write(f"\r{phase + '...':<{self.WIDTH + 30}}")
+            sys.stderr.flush()
+            self.shown = True
+            return
+        filled = self.WIDTH * done // total
         sys.stderr.write(f"\r{phase:<6} [{'#' * filled}{' ' * (self.WIDTH - filled)}] {done}/{total} functions")
         sys.stderr.flush()
         self.shown = True

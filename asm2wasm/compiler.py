@@ -68,8 +68,10 @@ def _peak_rss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
 
 
-def _timed(record: Compiled, phase: str, fn: Callable, *args, **kwargs):
+def _timed(record: Compiled, phase: str, fn: Callable, *args, progress: Progress | None = None, **kwargs):
     """Run one phase, adding its time and the peak memory so far to `record`."""
+    if progress is not None:
+        progress(phase, 0, 0)  # the phase starts (0 of an unknown total)
     start = time.perf_counter()
     result = fn(*args, **kwargs)
     record.timings[phase] = record.timings.get(phase, 0.0) + time.perf_counter() - start
@@ -98,11 +100,12 @@ def compile_source(source: str, filename: str = "<input>", options: Options | No
     def pipeline() -> Compiled:
         record = Compiled()
         with gc_paused():  # one pause for all passes: each resumption would rescan every live node
-            record.tree = _timed(record, "parse", frontend.parse, source, filename, options.module)
+            record.tree = _timed(record, "parse", frontend.parse, source, filename, options.module,
+                                 progress=options.progress)
             declarations = _timed(record, "check", check_declarations, record.tree)
             if not options.debug and parallel.worth_it(declarations, options.jobs):
                 result = _timed(record, "parallel", parallel.compile_bodies, declarations, options.jobs,
-                                options.fast, options.lenient)
+                                options.fast, options.lenient, progress=options.progress)
                 record.typed, record.lowered, record.bodies = declarations.typed, result.lowered, result.bodies
                 return record
             record.typed = _timed(record, "check", check_bodies, declarations, options.lenient, options.progress)
