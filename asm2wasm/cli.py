@@ -161,6 +161,62 @@ def modules_command(input_path: str) -> None:
         sys.exit(EXIT_INVALID)
 
 
+@main.command("migrate")
+@click.argument("app", metavar="APP", type=click.Path(exists=True, file_okay=True, dir_okay=True))
+@click.option("-o", "--output", "out", type=click.Path(file_okay=False),
+              help="The new directory for the migrated app (required unless --dry-run).")
+@click.option("--force", is_flag=True,
+              help="Replace OUT if it exists (it is replaced only once the result is complete).")
+@click.option("--dry-run", is_flag=True, help="Compile and analyse, print the report, write nothing.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Processes for the function bodies of big modules [default: the cores available].")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors and the final summary line.")
+def migrate_command(app: str, out: str | None, force: bool, dry_run: bool, jobs: int | None, quiet: bool) -> None:
+    """Migrate APP (a directory with a page and its scripts, or one library .js file) to WebAssembly in OUT.
+
+    \b
+    Every asm.js module is compiled to a .wasm file next to its script, the script's glue is rewritten to use it
+    (the rest of the file is kept byte for byte), everything else is copied unchanged, and OUT/MIGRATION.md and
+    OUT/migration.json report what was done. APP is never modified; OUT appears only when complete.
+
+    \b
+    Exit status: 0 every module migrated; 1 nothing migrated and nothing written (no asm.js in APP, or OUT exists
+    without --force, or cannot be used); 2 migrated, but some module was kept as asm.js (not valid asm.js, or glue
+    not understood: see the report); 3 internal error.
+    """
+    from asm2wasm.glue import migrate as migration
+
+    progress = None if quiet else (lambda message: click.echo(message, err=True))
+    settings = migration.Settings(force=force, dry_run=dry_run, jobs=jobs or default_jobs(), progress=progress)
+    try:
+        report = migration.migrate(Path(app), Path(out) if out else None, settings)
+    except migration.MigrationRefused as refused:
+        click.echo(f"asm2wasm migrate: {refused}", err=True)
+        sys.exit(EXIT_INVALID)
+    except KeyboardInterrupt:
+        click.echo("asm2wasm: interrupted; nothing was written", err=True)
+        sys.exit(130)
+    except Exception as error:
+        click.echo(f"{app}: internal error: {type(error).__name__}: {error}\n"
+                   "asm2wasm: this is a bug in asm2wasm; please report it with the input. Nothing was written.",
+                   err=True)
+        if os.environ.get("ASM2WASM_DEBUG"):
+            raise
+        sys.exit(EXIT_INTERNAL)
+    if dry_run:
+        click.echo(report.markdown(), nl=False)
+    for module in report.modules:
+        if module.error:
+            click.echo(module.error["text"], err=True)
+    migrated = len(report.migrated)
+    where = "dry run, nothing written" if dry_run else f"report in {Path(out) / 'MIGRATION.md'}"
+    click.echo(f"asm2wasm migrate: {migrated} of {len(report.modules)} asm.js modules migrated, "
+               f"{len(report.rewrites)} glue rewrites, {len(report.warnings)} warnings ({where})", err=True)
+    if report.exit_status:
+        sys.exit(report.exit_status)
+    _exit_now_if_standalone()
+
+
 PROGRESS_THRESHOLD = 1 << 20  # inputs above 1 MB get a progress line (on a terminal, without -q)
 
 

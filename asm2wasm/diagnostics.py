@@ -91,10 +91,22 @@ class Diagnostic:
         line = source_line(source, self.loc.line) if source is not None else None
         if line is None:
             return head
-        shown = line[:200]
-        caret_at = min(self.loc.col, len(shown))
+        shown, caret_at = _window(line, self.loc.col)
         pad = "".join("\t" if ch == "\t" else " " for ch in shown[:caret_at])
         return f"{head}\n  {shown}\n  {pad}^"
+
+
+SNIPPET_WIDTH = 160
+
+
+def _window(line: str, col: int) -> tuple[str, int]:
+    """The part of a (possibly minified, very long) line around `col`, and the caret's position in it."""
+    if len(line) <= SNIPPET_WIDTH:
+        return line, min(col, len(line))
+    start = max(0, min(col - SNIPPET_WIDTH // 2, len(line) - SNIPPET_WIDTH))
+    prefix = "..." if start else ""
+    end = start + SNIPPET_WIDTH
+    return prefix + line[start:end] + ("..." if end < len(line) else ""), len(prefix) + col - start
 
 
 def source_line(source: str, line: int) -> str | None:

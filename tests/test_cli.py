@@ -222,3 +222,16 @@ def test_progress_line_reports_functions() -> None:
     assert {phase for phase, _, _ in counted} == {"check", "lower"}
     assert all(total == 200 and 0 <= done < total for _, done, total in counted)
     assert ("parse", 0, 0) in seen  # phases without a count are announced as they start
+
+
+def test_error_on_a_long_minified_line_shows_the_text_around_the_column(tmp_path: Path) -> None:
+    filler = "".join(f"function f{i}(x) {{ x = x|0; return (x + {i})|0; }}" for i in range(300))
+    source = tmp_path / "min.js"
+    source.write_text('function Min(stdlib) { "use asm"; ' + filler + " function bad() { return (1 + 1.5)|0; }"
+                      " return f0; }")
+    result = run_cli("validate", str(source))
+    match = assert_located_error(result, "T002")
+    shown, caret = result.stderr.decode().splitlines()[1:3]
+    assert len(shown) < 200 and "(1 + 1.5)" in shown
+    assert shown[caret.index("^")] == "1"  # the caret is under the offending expression
+    assert int(match["col"]) > 10000

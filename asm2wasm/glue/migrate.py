@@ -1,0 +1,334 @@
+"""`asm2wasm migrate APP -o OUT`: an app (a directory with a page and its scripts, or one library .js file) with
+every asm.js module replaced by a .wasm file, its glue rewritten, and a report (OUT/MIGRATION.md, OUT/migration.json).
+
+Per JavaScript file holding modules (found by `frontend.find_modules`, without parsing the file):
+
+1. each module is compiled (`compiler.compile_source`); one that is not valid asm.js is refused, reported with its
+   location, and kept as it is;
+2. the glue is parsed with the module bodies left out (`skeleton`) and analysed (`emscripten`): the module's call,
+   the heap it is given, the growth path;
+3. the file is rewritten by located edits, every other byte kept: the module's body becomes a call of the runtime's
+   `link` (padded with the newlines it had, so later lines keep their numbers), the `new ArrayBuffer(n)` that makes
+   the heap becomes the runtime's `createHeap(n)` (the Wasm memory: `buffer`, every HEAP* view, also on Module),
+   each call of the memory-replacing export leaves the grown memory's buffer in its argument variable, and the
+   runtime (templates/migrate/runtime.js.j2) is appended as a hoisted function declaration;
+4. NAME.wasm is written next to the file.
+
+Everything else is copied byte for byte. The input is never modified; outputs go through `staging` (a temporary
+directory beside OUT, renamed at the end). Raises MigrationRefused when there is nothing to do or OUT is unusable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from asm2wasm import compiler
+from asm2wasm.diagnostics import CompileError
+from asm2wasm.frontend import decode_source, find_modules
+from asm2wasm.frontend.extract import ModuleSpan
+from asm2wasm.glue.context import shim_context
+from asm2wasm.glue.edits import Edit, apply_edits
+from asm2wasm.glue.emscripten import ModuleGlue, analyse
+from asm2wasm.glue.render import render
+from asm2wasm.glue.report import MigrationReport, ModuleRecord, RewriteRecord, WarningRecord, snippet
+from asm2wasm.glue.skeleton import loc_of, parse_skeleton
+from asm2wasm.glue.staging import NullOutput, Output, StagedDirectory
+
+REPORT_MD = "MIGRATION.md"
+REPORT_JSON = "migration.json"
+_SCRIPT_SUFFIXES = (".js", ".cjs", ".mjs")
+_PAGE_SUFFIXES = (".html", ".htm")
+_BOM = "\ufeff".encode()
+
+Progress = Callable[[str], None]
+
+
+class MigrationRefused(Exception):
+    """Nothing was written: the input holds no asm.js, or OUT cannot be used. The message says why."""
+
+
+@dataclass
+class Settings:
+    force: bool = False
+    dry_run: bool = False
+    jobs: int = 1
+    progress: Progress | None = None
+
+
+def migrate(app: Path, out: Path | None, settings: Settings | None = None) -> MigrationReport:
+    """Migrate `app` into the new directory `out` (None only for a dry run). Returns the report."""
+    settings = settings or Settings()
+    started = time.perf_counter()
+    app = app.resolve()
+    if not app.exists():
+        raise MigrationRefused(f"{app}: no such file or directory")
+    if out is None and not settings.dry_run:
+        raise MigrationRefused("an output directory (-o OUT) is needed unless --dry-run is given")
+    if out is not None:
+        out = out.resolve()
+        _check_output(app, out, settings)
+    inputs = _inputs(app, out)
+    report = MigrationReport(app=str(app), out=str(out) if out else None, dry_run=settings.dry_run)
+    if settings.dry_run or out is None:
+        _migrate_into(NullOutput(), inputs, report, settings)
+        report.seconds = time.perf_counter() - started
+        return report
+    with StagedDirectory(out, replace=settings.force) as staged:
+        _migrate_into(staged, inputs, report, settings)
+        report.seconds = time.perf_counter() - started
+        md, js = _report_names({rel for rel, _ in inputs})
+        staged.write(md, report.markdown().encode())
+        staged.write(js, (report_json(report) + "\n").encode())
+        staged.commit()
+    return report
+
+
+def report_json(report: MigrationReport) -> str:
+    """The report as the JSON text of OUT/migration.json."""
+    return json.dumps(report.to_json(), indent=2, ensure_ascii=False)
+
+
+def _check_output(app: Path, out: Path, settings: Settings) -> None:
+    if out == app or app.is_relative_to(out):
+        raise MigrationRefused(f"the output {out} would contain or replace the input {app}")
+    if not out.parent.is_dir():
+        raise MigrationRefused(f"the directory {out.parent} (where OUT goes) does not exist")
+    if out.exists() or out.is_symlink():
+        if not out.is_dir() or out.is_symlink():
+            raise MigrationRefused(f"the output {out} exists and is not a directory")
+        if not settings.force and not settings.dry_run:
+            raise MigrationRefused(f"the output directory {out} exists; use --force to replace it")
+
+
+def _inputs(app: Path, out: Path | None) -> list[tuple[str, Path]]:
+    """(path relative to the app, file) for every file, sorted; OUT and its staging siblings left out."""
+    if app.is_file():
+        return [(app.name, app)]
+    found = []
+    for root, dirs, files in os.walk(app):
+        here = Path(root)
+        dirs[:] = sorted(d for d in dirs if not _is_output(here / d, out))
+        for name in sorted(files):
+            path = here / name
+            found.append((path.relative_to(app).as_posix(), path))
+    return found
+
+
+def _is_output(path: Path, out: Path | None) -> bool:
+    """OUT itself, or one of the temporary directories staging makes beside it."""
+    if out is None:
+        return False
+    staging = re.fullmatch(rf"\.{re.escape(out.name)}\..*\.(partial|old)", path.name)
+    return path == out or (path.parent == out.parent and staging is not None)
+
+
+def _report_names(taken: set[str]) -> tuple[str, str]:
+    md, js = REPORT_MD, REPORT_JSON
+    if md in taken or js in taken:
+        md, js = "asm2wasm-" + md, "asm2wasm-" + js
+    return md, js
+
+
+def _migrate_into(output: Output, inputs: list[tuple[str, Path]], report: MigrationReport,
+                  settings: Settings) -> None:
+    taken = {rel for rel, _ in inputs}
+    for rel, path in inputs:
+        if path.is_symlink() or path.suffix.lower() not in (*_SCRIPT_SUFFIXES, *_PAGE_SUFFIXES):
+            output.copy(rel, path)
+            report.files_copied += 1
+            continue
+        data = path.read_bytes()
+        text = _text(data)
+        spans = find_modules(text) if text is not None and ("use asm" in text or "almost asm" in text) else []
+        if not spans:
+            output.copy(rel, path)
+            report.files_copied += 1
+            continue
+        if path.suffix.lower() in _PAGE_SUFFIXES:
+            for span in spans:
+                report.warnings.append(WarningRecord(rel, span.line, span.col + 1, f"asm.js module {span.name} in an "
+                                                     "inline script of a page: not migrated yet (kept as asm.js)"))
+                report.modules.append(_record(rel, text, span, "kept", reason="inline scripts are not migrated yet"))
+            output.copy(rel, path)
+            report.files_copied += 1
+            continue
+        migrated = FileMigration(rel, text, spans, taken, settings).run(report)
+        if migrated.text is None:
+            output.copy(rel, path)
+            report.files_copied += 1
+            continue
+        new = migrated.text.encode("utf-8")
+        output.write(rel, _BOM + new if data.startswith(_BOM) else new)
+        report.files_rewritten.append(rel)
+        for wasm_rel, binary in migrated.wasm.items():
+            output.write(wasm_rel, binary)
+            report.wasm_files.append(wasm_rel)
+            taken.add(wasm_rel)
+    if not report.modules:
+        raise MigrationRefused(f"{report.app}: no asm.js module found (no function whose body starts with "
+                               "\"use asm\" or \"almost asm\"); nothing was written")
+
+
+def _text(data: bytes) -> str | None:
+    try:
+        return decode_source(data)
+    except CompileError:
+        return None
+
+
+def _record(rel: str, text: str, span: ModuleSpan, status: str, **extra) -> ModuleRecord:
+    asm_bytes = len(text[span.start : span.end].encode("utf-8"))
+    return ModuleRecord(rel, span.name, span.line, span.col + 1, span.directive, status, asm_bytes, **extra)
+
+
+@dataclass
+class _Compiled:
+    span: ModuleSpan
+    record: ModuleRecord
+    context: dict  # the runtime template's context (shim_context)
+    grow_exports: list[str]
+    binary: bytes
+
+
+@dataclass
+class FileMigration:
+    """One JavaScript file with asm.js modules: compiled modules, glue edits, the rewritten text and .wasm files."""
+
+    rel: str
+    source: str
+    spans: list[ModuleSpan]
+    taken: set[str]  # paths already used in the output (no .wasm may take one of them)
+    settings: Settings
+    text: str | None = None  # the rewritten file (None: nothing migrated, copy the original)
+    wasm: dict[str, bytes] = field(default_factory=dict)
+
+    def run(self, report: MigrationReport) -> FileMigration:
+        compiled = [c for c in (self._compile(span, report) for span in self.spans) if c is not None]
+        if not compiled:
+            return self
+        try:
+            skeleton = parse_skeleton(self.source, [(s.body_start, s.end) for s in self.spans if s.error is None])
+        except CompileError as error:
+            reason = f"the JavaScript around it does not parse: {error.diagnostic.message}"
+            loc = error.diagnostic.loc
+            report.warnings.append(WarningRecord(self.rel, loc.line, loc.col + 1, reason))
+            self._keep(compiled, reason)
+            return self
+        edits: list[Edit] = []
+        runtimes: list[str] = []
+        for item in compiled:
+            glue = analyse(self.source, skeleton, item.span, item.grow_exports)
+            for offset, message in glue.warnings:
+                loc = loc_of(self.source, offset)
+                report.warnings.append(WarningRecord(self.rel, loc.line, loc.col + 1, message))
+            if glue.problem:
+                self._keep([item], glue.problem)
+                continue
+            runtime = self._runtime_name(item.span, runtimes)
+            runtimes.append(runtime)
+            edits += self._edits(item, glue, runtime)
+            wasm_rel = item.record.wasm_file
+            self.wasm[wasm_rel] = item.binary
+            context = {**item.context, "runtime": runtime, "wasm_file": wasm_rel.rsplit("/", 1)[-1]}
+            edits.append(Edit(len(self.source), len(self.source), "\n" + render("migrate/runtime.js.j2", context),
+                              f"the runtime of module {item.span.name} appended (function {runtime})"))
+        if not runtimes:
+            return self
+        self.text = apply_edits(self.source, edits)
+        for edit in sorted(edits, key=lambda e: e.start):
+            loc = loc_of(self.source, edit.start)
+            before = "(end of file)" if edit.start == len(self.source) else self._before(edit)
+            report.rewrites.append(RewriteRecord(self.rel, loc.line, loc.col + 1, edit.what, before,
+                                                 snippet(edit.text), edit.start, edit.end - edit.start))
+        left = {(s.name, s.line) for s in find_modules(self.text)}
+        for item in compiled:
+            if item.record.status == "compiled" and (item.span.name, item.span.line) in left:
+                raise AssertionError(f"{self.rel}: module {item.span.name} is still asm.js after the rewrite")
+        return self
+
+    def _compile(self, span: ModuleSpan, report: MigrationReport) -> _Compiled | None:
+        if span.error is not None:
+            loc = loc_of(self.source, span.error_pos)
+            error = {"code": "E002", "message": span.error, "line": loc.line, "col": loc.col + 1,
+                     "text": f"{self.rel}:{loc.line}:{loc.col + 1}: error: {span.error} [E002]"}
+            report.modules.append(_record(self.rel, self.source, span, "refused", error=error))
+            return None
+        if self.settings.progress:
+            self.settings.progress(f"{self.rel}: compiling module {span.name} (line {span.line})")
+        options = compiler.Options(module=f"{span.name}@{span.line}", jobs=self.settings.jobs)
+        started = time.perf_counter()
+        try:
+            result = compiler.compile_source(self.source, self.rel, options)
+            binary = result.wasm()
+        except CompileError as exc:
+            d = exc.diagnostic
+            error = {"code": d.code, "message": d.message, "line": d.loc.line, "col": d.loc.col + 1,
+                     "text": d.format(self.rel, self.source)}
+            report.modules.append(_record(self.rel, self.source, span, "refused", error=error))
+            return None
+        seconds = time.perf_counter() - started
+        typed = result.typed
+        wasm_rel = self._wasm_name(span)
+        record = _record(self.rel, self.source, span, "compiled", wasm_file=wasm_rel, wasm_bytes=len(binary),
+                         functions=len(typed.functions), compile_seconds=round(seconds, 3))
+        report.modules.append(record)
+        context = shim_context(typed, result.lowered.link, wasm_rel, self.rel, esm=False)
+        grow = [name for name, index in typed.exports if index == typed.grow_function]
+        return _Compiled(span, record, context, grow, binary)
+
+    def _keep(self, items: list[_Compiled], reason: str) -> None:
+        for item in items:
+            self.wasm.pop(item.record.wasm_file or "", None)
+            item.record.status, item.record.reason = "kept", reason
+            item.record.wasm_file = item.record.wasm_bytes = None
+
+    def _wasm_name(self, span: ModuleSpan) -> str:
+        stem = self.rel[: -len(Path(self.rel).suffix)]
+        base = stem if len(self.spans) == 1 else f"{stem}.{_identifier(span.name)}"
+        name = f"{base}.wasm"
+        n = 1
+        while name in self.taken:
+            name = f"{base}.asm2wasm{'' if n == 1 else n}.wasm"
+            n += 1
+        self.taken.add(name)
+        return name
+
+    def _runtime_name(self, span: ModuleSpan, used: list[str]) -> str:
+        base = f"__asm2wasm_{_identifier(span.name)}"
+        name, n = base, 1
+        while name in used or re.search(rf"(?<![\w$]){re.escape(name)}(?![\w$])", self.source):
+            n += 1
+            name = f"{base}{n}"
+        return name
+
+    def _edits(self, item: _Compiled, glue: ModuleGlue, runtime: str) -> list[Edit]:
+        span, source = item.span, self.source
+        args = glue.params[:3] if len(glue.params) >= 3 else glue.params
+        body = render("migrate/module_body.js.j2", {"runtime": runtime, "args": args,
+                                                    "newlines": "\n" * source.count("\n", span.body_start, span.end)})
+        edits = [Edit(span.body_start, span.end, body, f"asm.js module {span.name}: body replaced by the Wasm link")]
+        for alloc in glue.heap_allocations:
+            text = render("migrate/create_heap.js.j2",
+                          {"runtime": runtime, "length": source[alloc.length_start : alloc.length_end]})
+            edits.append(Edit(alloc.start, alloc.end, text, f"the heap of module {span.name} is its Wasm memory"))
+        for growth in glue.growth_calls:
+            text = render("migrate/grown_heap.js.j2", {"runtime": runtime, "call": source[growth.start : growth.end],
+                                                       "buffer": growth.buffer_name})
+            edits.append(Edit(growth.start, growth.end, text,
+                              f"memory growth of module {span.name}: `{growth.buffer_name}` becomes the grown memory"))
+        return edits
+
+    def _before(self, edit: Edit) -> str:
+        if edit.end - edit.start > 400:
+            return f"{snippet(self.source[edit.start : edit.start + 60])} ({edit.end - edit.start} characters)"
+        return snippet(self.source[edit.start : edit.end])
+
+
+def _identifier(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_$]", "_", name)
