@@ -11,8 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from asm2wasm.check import ir
+from asm2wasm.check.annotations import literal_value, signature_of
 from asm2wasm.check.env import Binding, FuncSig, GlobalEnv
-from asm2wasm.check.function import FunctionChecker, literal_value, signature_of
+from asm2wasm.check.function import FunctionChecker
 from asm2wasm.check.growth import check_replace_memory, is_replace_memory
 from asm2wasm.check.types import FROUND, HEAP_VIEWS, MATH_CONSTANTS, MATH_FUNCS, STDLIB_CONSTANTS
 from asm2wasm.diagnostics import CompileError
