@@ -1,0 +1,1 @@
+"""Tests of asm2wasm/glue: the JS companion, Emscripten glue analysis, whole-app migration."""

@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// Runs tests/realworld/sqljs_run.js's SQL workload on a library loaded with plain require() — the migrated file as a
+// user would load it — and prints the same JSON (results, checks, and `webassembly`: how many WebAssembly modules and
+// instances this process made).
+//
+//   node migrated_run.js --file OUT/sql.js [--dump DIR] [--grow-mb N]
+//
+// sqljs_run.js loads its build through emscripten_substitute.js's loadBuild (which checks for the asm.js module the
+// migrated file no longer has); here it is evaluated with a require() that hands it the same helpers, except that
+// loadBuild is require(file) with the WebAssembly counters installed.
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const vm = require('vm');
+const { createRequire } = require('module');
+
+const driver = path.join(__dirname, '..', 'realworld', 'sqljs_run.js');
+const E = require(path.join(__dirname, '..', 'realworld', 'emscripten_substitute.js'));
+
+function countWebAssembly() {
+  const counts = { Module: 0, Instance: 0, compile: 0, instantiate: 0 };
+  for (const ctor of ['Module', 'Instance']) {
+    const original = WebAssembly[ctor];
+    WebAssembly[ctor] = new Proxy(original, {
+      construct(target, args, newTarget) {
+        counts[ctor] += 1;
+        return Reflect.construct(target, args, newTarget === WebAssembly[ctor] ? target : newTarget);
+      },
+    });
+  }
+  for (const fn of ['compile', 'instantiate']) {
+    const original = WebAssembly[fn];
+    WebAssembly[fn] = function (...args) {
+      counts[fn] += 1;
+      return original.apply(this, args);
+    };
+  }
+  return counts;
+}
+
+const helpers = {
+  ...E,
+  loadBuild(file) {
+    const wasmCounts = countWebAssembly();
+    const t0 = process.hrtime.bigint();
+    const exports = require(path.resolve(file));
+    const loadMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    return { exports, runtime: null, patches: null, wasmCounts, loadMs };
+  },
+};
+
+const text = fs.readFileSync(driver, 'utf8').replace(/^#!.*/, '');
+const wrapper = vm.runInThisContext(`(function (exports, require, module, __filename, __dirname) {${text}\n})`,
+  { filename: driver });
+const driverRequire = createRequire(driver);
+const fakeRequire = (id) => (id === './emscripten_substitute.js' ? helpers : driverRequire(id));
+const module_ = { exports: {} };
+wrapper.call(module_.exports, module_.exports, fakeRequire, module_, driver, path.dirname(driver));
