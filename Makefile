@@ -14,13 +14,17 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
 
-# Tools the tests run for real: node (the asm.js reference and Wasm execution), wabt (wat2wasm) and binaryen
-# (wasm-opt, for -O). Debian packages, installed when missing.
+# Tools the tests run for real: node (the asm.js reference and Wasm execution), wabt (wat2wasm), binaryen
+# (wasm-opt, for -O) and chromium (the page tests). Debian packages, installed when missing.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 tools:
 	@command -v node >/dev/null || { echo "node is required (Node.js 18 or newer)"; exit 1; }
 	@command -v wat2wasm >/dev/null && command -v wasm-opt >/dev/null || { \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wabt binaryen >/dev/null; }
+	@# The browser tests (tests/browser) drive Debian's chromium through playwright (executable_path; no
+	@# `playwright install`: its own browser download does not work everywhere).
+	@test -x /usr/bin/chromium || { \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 demo: $(STAMP) tools
 	@mkdir -p $(OUT)

@@ -217,6 +217,91 @@ def migrate_command(app: str, out: str | None, force: bool, dry_run: bool, jobs:
     _exit_now_if_standalone()
 
 
+@main.command("page")
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("-o", "--output", "out", required=True, type=click.Path(file_okay=False),
+              help="The new directory for the page (index.html, the .wasm, loader.mjs, loader.js).")
+@click.option("--single-file", is_flag=True,
+              help="Inline the Wasm as base64 in loader.js and use classic scripts only: index.html then works "
+                   "from file:// as well as from a server (no fetch, no module script).")
+@click.option("--heap-size", type=click.IntRange(min=4096), default=None, metavar="BYTES",
+              help="The heap the page gives the module [default: 65536]; a valid asm.js heap length.")
+@click.option("--force", is_flag=True, help="Replace OUT if it exists (only once the new page is complete).")
+@_module_option
+@click.option("--fast", is_flag=True, help=FAST_HELP)
+@click.option("--lenient", is_flag=True, help="As for compile: coerce mismatched call arguments, with a warning.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+def page_command(input_path: str, out: str, single_file: bool, heap_size: int | None, force: bool,
+                 module_name: str | None, fast: bool, lenient: bool, quiet: bool) -> None:
+    """Make a runnable web page for the standalone asm.js module in INPUT, in the new directory OUT.
+
+    \b
+    The page loads the module (streaming compilation, or the ArrayBuffer fallback when the server does not send
+    application/wasm), shows a status line while it loads, then lists the exports with their signatures and lets
+    you call them; `window.asmModule` holds the exports and heap. Nothing generated uses eval: the page works under
+    a Content-Security-Policy allowing only 'self' and 'wasm-unsafe-eval'. Try it with `asm2wasm serve OUT`.
+    """
+    from asm2wasm.glue import page
+
+    settings = page.PageSettings(single_file=single_file, heap_size=heap_size or page.DEFAULT_HEAP_SIZE)
+    if not page.valid_heap_size(settings.heap_size):
+        raise click.UsageError(f"--heap-size {settings.heap_size} is not an asm.js heap length (a power of two "
+                               "from 4096 to 16 MiB, or a multiple of 16 MiB)")
+    target = Path(out)
+    try:
+        page.check_output(target.resolve(), force)
+    except page.PageRefused as refused:
+        click.echo(f"asm2wasm page: {refused}", err=True)
+        sys.exit(EXIT_INVALID)
+    source, name = _read(input_path)
+    options = compiler.Options(module=module_name, fast=fast, lenient=lenient, jobs=default_jobs())
+    compiled = _run(lambda: compiler.compile_source(source, name, options), name, source)
+    for warning in compiled.typed.warnings:
+        _print_diagnostic(warning, name, source)
+    binary = _run(compiled.wasm, name, source)
+    files = _run(lambda: page.page_files(compiled, binary, name, settings), name, source)
+    try:
+        page.write_page(files, target, force)
+    except page.PageRefused as refused:
+        click.echo(f"asm2wasm page: {refused}", err=True)
+        sys.exit(EXIT_INVALID)
+    if not quiet:
+        click.echo(f"{name}: module {compiled.typed.name or '(anonymous)'}: page in {target / 'index.html'} "
+                   f"({len(binary)} bytes of Wasm{', single file' if single_file else ''}); "
+                   f"try: asm2wasm serve {target}", err=True)
+    _exit_now_if_standalone()
+
+
+@main.command("serve")
+@click.argument("directory", metavar="DIR", type=click.Path(exists=True, file_okay=False))
+@click.option("-p", "--port", type=click.IntRange(min=0, max=65535), default=8000, show_default=True,
+              help="The port on 127.0.0.1 (0: any free port; the URL printed says which).")
+@click.option("--csp", is_flag=True,
+              help="Send Content-Security-Policy: default-src 'self'; script-src 'self' 'wasm-unsafe-eval'.")
+@click.option("--wrong-wasm-mime", is_flag=True,
+              help="Test aid: send .wasm files as application/octet-stream, like a misconfigured server.")
+@click.option("-v", "--verbose", is_flag=True, help="Print one line per request on stderr.")
+def serve_command(directory: str, port: int, csp: bool, wrong_wasm_mime: bool, verbose: bool) -> None:
+    """Serve DIR (a generated page or a migrated app) on 127.0.0.1 with the right MIME types, until Ctrl-C."""
+    from asm2wasm.glue import serve
+
+    log = (lambda line: click.echo(line, err=True)) if verbose else None
+    settings = serve.ServeSettings(port=port, csp=csp, wrong_wasm_mime=wrong_wasm_mime, log=log)
+
+    def announce(url: str) -> None:
+        extras = [flag for flag, on in (("CSP", csp), ("wrong .wasm MIME type", wrong_wasm_mime)) if on]
+        click.echo(f"Serving {directory} at {url}" + (f" ({', '.join(extras)})" if extras else ""))
+        click.echo("Press Ctrl-C to stop.", err=True)
+        sys.stdout.flush()
+
+    try:
+        serve.serve(Path(directory), settings, announce)
+    except OSError as error:
+        click.echo(f"asm2wasm serve: cannot listen on {serve.HOST}:{port}: {error.strerror or error}", err=True)
+        sys.exit(EXIT_INVALID)
+    click.echo("stopped", err=True)
+
+
 PROGRESS_THRESHOLD = 1 << 20  # inputs above 1 MB get a progress line (on a terminal, without -q)
 
 

@@ -34,7 +34,7 @@ from asm2wasm.frontend import decode_source, find_modules
 from asm2wasm.frontend.extract import ModuleSpan
 from asm2wasm.glue.context import shim_context
 from asm2wasm.glue.edits import Edit, apply_edits
-from asm2wasm.glue.emscripten import ModuleGlue, analyse
+from asm2wasm.glue.emscripten import TYPED_ARRAYS, ModuleGlue, analyse
 from asm2wasm.glue.render import render
 from asm2wasm.glue.report import MigrationReport, ModuleRecord, RewriteRecord, WarningRecord, snippet
 from asm2wasm.glue.skeleton import loc_of, parse_skeleton
@@ -222,9 +222,15 @@ class FileMigration:
             return self
         edits: list[Edit] = []
         runtimes: list[str] = []
+        linked: list[tuple[_Compiled, str]] = []
+        allocated: set[tuple[int, int]] = set()  # heap allocations already rewritten (a site may feed several modules)
+        warned: set[tuple[int, str]] = set()
         for item in compiled:
             glue = analyse(self.source, skeleton, item.span, item.grow_exports)
             for offset, message in glue.warnings:
+                if (offset, message) in warned:  # the same glue may feed several modules
+                    continue
+                warned.add((offset, message))
                 loc = loc_of(self.source, offset)
                 report.warnings.append(WarningRecord(self.rel, loc.line, loc.col + 1, message))
             if glue.problem:
@@ -232,14 +238,18 @@ class FileMigration:
                 continue
             runtime = self._runtime_name(item.span, runtimes)
             runtimes.append(runtime)
-            edits += self._edits(item, glue, runtime)
-            wasm_rel = item.record.wasm_file
-            self.wasm[wasm_rel] = item.binary
-            context = {**item.context, "runtime": runtime, "wasm_file": wasm_rel.rsplit("/", 1)[-1]}
-            edits.append(Edit(len(self.source), len(self.source), "\n" + render("migrate/runtime.js.j2", context),
-                              f"the runtime of module {item.span.name} appended (function {runtime})"))
+            edits += self._edits(item, glue, runtime, allocated)
+            linked.append((item, runtime))
         if not runtimes:
             return self
+        for item, runtime in linked:
+            wasm_rel = item.record.wasm_file
+            self.wasm[wasm_rel] = item.binary
+            # the runtimes of one file accept each other's heaps (one allocation site may feed several modules)
+            context = {**item.context, "runtime": runtime, "wasm_file": wasm_rel.rsplit("/", 1)[-1],
+                       "siblings": [name for name in runtimes if name != runtime]}
+            edits.append(Edit(len(self.source), len(self.source), "\n" + render("migrate/runtime.js.j2", context),
+                              f"the runtime of module {item.span.name} appended (function {runtime})"))
         self.text = apply_edits(self.source, edits)
         for edit in sorted(edits, key=lambda e: e.start):
             loc = loc_of(self.source, edit.start)
@@ -307,15 +317,19 @@ class FileMigration:
             name = f"{base}{n}"
         return name
 
-    def _edits(self, item: _Compiled, glue: ModuleGlue, runtime: str) -> list[Edit]:
+    def _edits(self, item: _Compiled, glue: ModuleGlue, runtime: str, allocated: set[tuple[int, int]]) -> list[Edit]:
         span, source = item.span, self.source
         args = glue.params[:3] if len(glue.params) >= 3 else glue.params
         body = render("migrate/module_body.js.j2", {"runtime": runtime, "args": args,
                                                     "newlines": "\n" * source.count("\n", span.body_start, span.end)})
         edits = [Edit(span.body_start, span.end, body, f"asm.js module {span.name}: body replaced by the Wasm link")]
         for alloc in glue.heap_allocations:
+            if (alloc.start, alloc.end) in allocated:
+                continue
+            allocated.add((alloc.start, alloc.end))
             text = render("migrate/create_heap.js.j2",
-                          {"runtime": runtime, "length": source[alloc.length_start : alloc.length_end]})
+                          {"runtime": runtime, "length": source[alloc.length_start : alloc.length_end],
+                           "typed_array": alloc.typed_array, "size": TYPED_ARRAYS.get(alloc.typed_array or "", 1)})
             edits.append(Edit(alloc.start, alloc.end, text, f"the heap of module {span.name} is its Wasm memory"))
         for growth in glue.growth_calls:
             text = render("migrate/grown_heap.js.j2", {"runtime": runtime, "call": source[growth.start : growth.end],

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// Runs tests/realworld/sqljs_run.js's SQL workload on a library loaded with plain require() — the migrated file as a
-// user would load it — and prints the same JSON (results, checks, and `webassembly`: how many WebAssembly modules and
-// instances this process made).
+// Runs a driver of tests/realworld/ (sqljs_run.js's SQL workload by default, or ammo_run.js's simulation) on a library
+// loaded with plain require() — the migrated file as a user would load it — and prints the same JSON (results,
+// checks, and `webassembly`: how many WebAssembly modules and instances this process made).
 //
-//   node migrated_run.js --file OUT/sql.js [--dump DIR] [--grow-mb N]
+//   node migrated_run.js [--driver sqljs_run.js] --file OUT/sql.js [--dump DIR] [--grow-mb N]
+//   node migrated_run.js --driver ammo_run.js --file OUT/ammo.js [--steps N]
 //
-// sqljs_run.js loads its build through emscripten_substitute.js's loadBuild (which checks for the asm.js module the
-// migrated file no longer has); here it is evaluated with a require() that hands it the same helpers, except that
-// loadBuild is require(file) with the WebAssembly counters installed.
+// The drivers load their build through emscripten_substitute.js's loadBuild (which checks for the asm.js module the
+// migrated file no longer has); here the driver is evaluated with a require() that hands it the same helpers, except
+// that loadBuild is require(file) with the WebAssembly counters installed. `--driver NAME` is taken out of argv
+// before the driver parses it.
 'use strict';
 
 const fs = require('fs');
@@ -15,7 +17,15 @@ const path = require('path');
 const vm = require('vm');
 const { createRequire } = require('module');
 
-const driver = path.join(__dirname, '..', 'realworld', 'sqljs_run.js');
+const DRIVERS = ['sqljs_run.js', 'ammo_run.js'];
+let driverName = 'sqljs_run.js';
+const at = process.argv.indexOf('--driver');
+if (at >= 0) {
+  driverName = process.argv[at + 1];
+  process.argv.splice(at, 2);
+  if (!DRIVERS.includes(driverName)) throw new Error(`--driver: one of ${DRIVERS.join(', ')}`);
+}
+const driver = path.join(__dirname, '..', 'realworld', driverName);
 const E = require(path.join(__dirname, '..', 'realworld', 'emscripten_substitute.js'));
 
 function countWebAssembly() {
