@@ -188,21 +188,15 @@ def migrate_command(app: str, out: str | None, force: bool, dry_run: bool, jobs:
 
     progress = None if quiet else (lambda message: click.echo(message, err=True))
     settings = migration.Settings(force=force, dry_run=dry_run, jobs=jobs or default_jobs(), progress=progress)
-    try:
-        report = migration.migrate(Path(app), Path(out) if out else None, settings)
-    except migration.MigrationRefused as refused:
-        click.echo(f"asm2wasm migrate: {refused}", err=True)
-        sys.exit(EXIT_INVALID)
-    except KeyboardInterrupt:
-        click.echo("asm2wasm: interrupted; nothing was written", err=True)
-        sys.exit(130)
-    except Exception as error:
-        click.echo(f"{app}: internal error: {type(error).__name__}: {error}\n"
-                   "asm2wasm: this is a bug in asm2wasm; please report it with the input. Nothing was written.",
-                   err=True)
-        if os.environ.get("ASM2WASM_DEBUG"):
-            raise
-        sys.exit(EXIT_INTERNAL)
+
+    def attempt() -> migration.MigrationReport:
+        try:
+            return migration.migrate(Path(app), Path(out) if out else None, settings)
+        except migration.MigrationRefused as refused:
+            click.echo(f"asm2wasm migrate: {refused}", err=True)
+            sys.exit(EXIT_INVALID)
+
+    report = _run(attempt, app)
     if dry_run:
         click.echo(report.markdown(), nl=False)
     for module in report.modules:
@@ -369,7 +363,8 @@ def _read(input_path: str) -> tuple[str, str]:
         sys.exit(EXIT_INVALID)
 
 
-def _run(step, name: str, source: str):
+def _run(step, name: str, source: str | None = None):
+    """Run a step: a CompileError is printed with its location; an interruption or a bug ends cleanly."""
     try:
         return step()
     except CompileError as error:
@@ -379,7 +374,7 @@ def _run(step, name: str, source: str):
         sys.exit(130)
     except Exception as error:
         click.echo(f"{name}: internal error: {type(error).__name__}: {error}\n"
-                   "asm2wasm: this is a bug in asm2wasm; please report it with the input file. Nothing was written.",
+                   "asm2wasm: this is a bug in asm2wasm; please report it with the input. Nothing was written.",
                    err=True)
         if os.environ.get("ASM2WASM_DEBUG"):
             raise
