@@ -49,8 +49,10 @@ def main() -> None:
     """Compile asm.js modules to standard WebAssembly that behaves exactly as the asm.js did.
 
     \b
-    asm2wasm game.asm.js -o game.wasm --js game.wasm.js
-    asm2wasm validate game.asm.js
+    asm2wasm game.asm.js -o game.wasm --js game.wasm.js   compile (the default command)
+    asm2wasm validate game.asm.js                          check only
+    asm2wasm migrate old-app/ -o new-app/                  a whole app or library build
+    asm2wasm page game.asm.js -o page/                     a runnable web page
 
     The input is a JavaScript file holding one or more asm.js modules (functions whose body starts with
     "use asm"); `-` reads standard input.
