@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import wasmtime
 
 from .npm_cache import REPO_ROOT
 
@@ -83,6 +84,9 @@ class CompileCache:
         return compiled
 
 
+_ENGINE = wasmtime.Engine()
+
+
 def require_compiled(compiled: Compiled) -> None:
     """Fail with the compiler's own message when the module did not compile."""
     if not compiled.ok:
@@ -90,6 +94,7 @@ def require_compiled(compiled: Compiled) -> None:
             f"asm2wasm could not compile {compiled.source.name} (exit {compiled.returncode}, "
             f"{compiled.seconds:.1f} s):\n{compiled.output[-6000:]}"
         )
+    wasmtime.Module.validate(_ENGINE, compiled.wasm.read_bytes())  # valid for a Wasm-only host too
 
 
 def run_driver(driver: str, *args: str) -> dict[str, Any]:

@@ -24,6 +24,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import wasmtime
 
 from .npm_cache import REPO_ROOT, fetch_package
 
@@ -271,3 +272,4 @@ def test_compiles_straight_from_the_umd_bundle(package: Path, name: str, tmp_pat
         timeout=NODE_TIMEOUT_S,
     )
     assert proc.returncode == 0, f"{wasm.name} is not valid Wasm: {proc.stderr}"
+    wasmtime.Module.validate(wasmtime.Engine(), wasm.read_bytes())  # and for a Wasm-only host
