@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from asm2wasm import frontend, parallel
-from asm2wasm.check import check, ir
-from asm2wasm.check.module import check_bodies, check_declarations
+from asm2wasm.check import ir
+from asm2wasm.check.module import Declarations, check_bodies, check_declarations
 from asm2wasm.glue.context import shim_context
 from asm2wasm.glue.render import render
 from asm2wasm.lower.module import Lowered, lower
@@ -79,18 +79,24 @@ def _timed(record: Compiled, phase: str, fn: Callable, *args, progress: Progress
     return result
 
 
-def _check_source(source: str, filename: str, options: Options, record: Compiled) -> ir.TypedModule:
-    # The trees are acyclic: pausing the cyclic GC saves the rescans of every node that big modules trigger.
-    with gc_paused():
-        # Kept on the record: freeing a big tree node by node takes seconds, which the CLI skips at exit.
-        record.tree = _timed(record, "parse", frontend.parse, source, filename, options.module)
-        return _timed(record, "check", check, record.tree, options.lenient, options.progress)
+def _declare(source: str, filename: str, options: Options, record: Compiled) -> Declarations:
+    """Parse, then validate everything but the function bodies."""
+    # Kept on the record: freeing a big tree node by node takes seconds, which the CLI skips at exit.
+    record.tree = _timed(record, "parse", frontend.parse, source, filename, options.module, progress=options.progress)
+    return _timed(record, "check", check_declarations, record.tree)
 
 
 def validate(source: str, filename: str = "<input>", options: Options | None = None) -> ir.TypedModule:
     """Parse and check only. Raises CompileError at the first error."""
     options = options or Options()
-    return run_with_big_stack(_check_source, source, filename, options, Compiled())
+
+    def check_all() -> ir.TypedModule:
+        record = Compiled()
+        with gc_paused():  # the trees are acyclic: a collection would only rescan every node
+            declarations = _declare(source, filename, options, record)
+            return _timed(record, "check", check_bodies, declarations, options.lenient, options.progress)
+
+    return run_with_big_stack(check_all)
 
 
 def compile_source(source: str, filename: str = "<input>", options: Options | None = None) -> Compiled:
@@ -100,9 +106,7 @@ def compile_source(source: str, filename: str = "<input>", options: Options | No
     def pipeline() -> Compiled:
         record = Compiled()
         with gc_paused():  # one pause for all passes: each resumption would rescan every live node
-            record.tree = _timed(record, "parse", frontend.parse, source, filename, options.module,
-                                 progress=options.progress)
-            declarations = _timed(record, "check", check_declarations, record.tree)
+            declarations = _declare(source, filename, options, record)
             if not options.debug and parallel.worth_it(declarations, options.jobs):
                 result = _timed(record, "parallel", parallel.compile_bodies, declarations, options.jobs,
                                 options.fast, options.lenient, progress=options.progress)

@@ -117,7 +117,7 @@ def _statement_phase(stmt: n.Node) -> str | None:
     if isinstance(stmt, n.Return):
         return "export"
     if isinstance(stmt, n.VarDecl):
-        if getattr(stmt, "kind", "var") != "var":
+        if stmt.kind != "var":
             raise CompileError("E007", f"`{stmt.kind}` declarations are not asm.js: module variables are `var`",
                                stmt.loc)
         is_table = [isinstance(init, n.ArrayLit) for _, init, _ in stmt.decls]

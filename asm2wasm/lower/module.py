@@ -78,13 +78,13 @@ def plan_module(typed: ir.TypedModule, fast: bool = False, debug_lines: bool = F
         heap_limits[size] = len(module.global_imports)
         module.global_imports.append(wasm.GlobalImport("env", f"heap_limit_{size}", "i32", False,
                                                        f"heap_limit_{size}"))
+    foreign_numbers = _import_foreign_numbers(module, typed, link)
     if typed.grow_function is not None:
         # The limits move when the memory grows: keep them in mutable globals, initialised from the imports.
-        n_imported = len(module.global_imports) + _count_foreign_imports(typed)
         for size, imported in list(heap_limits.items()):
-            heap_limits[size] = n_imported + len(module.globals)
+            heap_limits[size] = len(module.global_imports) + len(module.globals)
             module.globals.append(wasm.Global("i32", True, ("global.get", imported), f"heap_limit_{size}.current"))
-    _declare_globals(module, typed, link)
+    _define_globals(module, typed, foreign_numbers)
 
     func_types = [module.type_index(_func_type(f.params, f.result)) for f in typed.functions]
     table_offsets, table_types = _build_table(module, typed, n_imports)
@@ -108,10 +108,6 @@ def finish_module(plan: Plan, typed: ir.TypedModule) -> Lowered:
     for name, index in typed.exports:
         module.exports.append(wasm.Export(name, "func", plan.layout.func_base + index))
     return Lowered(module, plan.link)
-
-
-def _count_foreign_imports(typed: ir.TypedModule) -> int:
-    return len({(var.foreign, var.vt) for var in typed.globals if var.foreign is not None})
 
 
 def _func_type(params: list[tuple[str, str]], result: str | None) -> wasm.FuncType:
@@ -141,16 +137,20 @@ def _import_foreign_calls(module: wasm.Module, typed: ir.TypedModule, link: Link
     return index
 
 
-def _declare_globals(module: wasm.Module, typed: ir.TypedModule, link: LinkInfo) -> None:
-    """Foreign numbers are imported immutable and copied into the module's own mutable globals (asm.js lets a
-    module assign them)."""
-    imported = {}
+def _import_foreign_numbers(module: wasm.Module, typed: ir.TypedModule, link: LinkInfo) -> dict[tuple, int]:
+    """Foreign numbers are imported immutable (once per name and type); returns their global indices."""
+    imported: dict[tuple, int] = {}
     for var in typed.globals:
         if var.foreign is not None and (var.foreign, var.vt) not in imported:
             imported[(var.foreign, var.vt)] = len(module.global_imports)
             field_name = var.foreign if var.vt == "f64" else f"{var.foreign}|0"
             module.global_imports.append(wasm.GlobalImport("env", field_name, var.vt, False, f"foreign.{field_name}"))
             link.foreign_numbers.append((var.foreign, "double" if var.vt == "f64" else "int"))
+    return imported
+
+
+def _define_globals(module: wasm.Module, typed: ir.TypedModule, imported: dict[tuple, int]) -> None:
+    """The module's own mutable globals; foreign numbers are copied in (asm.js lets a module assign them)."""
     for var in typed.globals:
         if var.foreign is not None:
             init = ("global.get", imported[(var.foreign, var.vt)])
