@@ -77,7 +77,7 @@ class CallChecks:
     def _table_call(self, expr: n.Call, want: str):
         callee = expr.callee
         table = self.env.bindings[callee.obj.id].index
-        size = self.env.table_sizes[table]
+        size = len(self.typed.tables[table].funcs)
         index = callee.index
         mask = literal_value(index.right) if isinstance(index, n.Binary) and index.op == "&" else None
         if mask != ("i32", size - 1):

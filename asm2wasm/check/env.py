@@ -46,7 +46,6 @@ class GlobalEnv:
     bindings: dict[str, Binding] = field(default_factory=dict)
     sigs: list[FuncSig] = field(default_factory=list)  # by function index
     table_sigs: list[FuncSig] = field(default_factory=list)  # by table index
-    table_sizes: list[int] = field(default_factory=list)
     stdlib: str | None = None
     foreign: str | None = None
     heap: str | None = None

@@ -298,7 +298,6 @@ def _check_table(env: GlobalEnv, typed: ir.TypedModule, name: str, init: n.Array
     assert sig is not None
     _define(env, name, Binding("table", index=len(typed.tables)), loc)
     env.table_sigs.append(sig)
-    env.table_sizes.append(size)
     result = {"signed": "i32", "double": "f64", "float": "f32", "void": None}[sig.result]
     typed.tables.append(ir.Table(name, tuple(VT_OF[p] for p in sig.params), result, funcs))
 
