@@ -19,12 +19,10 @@ from __future__ import annotations
 
 import json
 import re
-import signal
 import subprocess
-import sys
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,19 +31,9 @@ import pytest
 from asm2wasm import compiler
 from asm2wasm.glue.page import DEFAULT_HEAP_SIZE
 
-REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
-                  "--no-first-run", "--disable-component-update", "--disable-sync"]
-PAGE_TIMEOUT_MS = 20_000
+from .chromium import REPO, Opened, Server, needs_chromium, run_cli
 
-try:
-    from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
-except ImportError:  # pragma: no cover - the test extras install it
-    sync_playwright = None
-
-pytestmark = pytest.mark.skipif(sync_playwright is None or not CHROMIUM.exists(),
-                                reason="needs playwright and /usr/bin/chromium (`make test` installs both)")
+pytestmark = needs_chromium
 
 # The demo's calls (as fixtures/demo/run.js makes them).
 DEMO_CALLS = [["add", ["2147483647", "1"]], ["div", ["7", "0"]], ["div", ["-2147483648", "-1"]],
@@ -148,11 +136,6 @@ def subjects() -> dict[str, Subject]:
     return result
 
 
-def run_cli(*args: str | Path, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "asm2wasm", *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, cwd=REPO)
-
-
 @pytest.fixture(scope="session")
 def pages(tmp_path_factory: pytest.TempPathFactory, subjects: dict[str, Subject]) -> Path:
     """ROOT/served/NAME/ (default pages) and ROOT/single/NAME/ (--single-file) for every subject."""
@@ -167,31 +150,6 @@ def pages(tmp_path_factory: pytest.TempPathFactory, subjects: dict[str, Subject]
     return root
 
 
-class Server:
-    """`asm2wasm serve DIR --port 0 ...` in a child process; `url` is the one it printed."""
-
-    def __init__(self, directory: Path, *flags: str) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "asm2wasm", "serve", str(directory), "--port", "0",
-                                      *flags], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
-        line = self.proc.stdout.readline()
-        match = re.search(r"http://127\.0\.0\.1:\d+/", line)
-        if match is None:
-            self.proc.kill()
-            raise AssertionError(f"serve printed {line!r}; stderr: {self.proc.stderr.read()}")
-        self.url = match.group(0)
-
-    def stop(self) -> int:
-        """Ctrl-C; the exit status."""
-        self.proc.send_signal(signal.SIGINT)
-        try:
-            return self.proc.wait(timeout=10)
-        finally:
-            if self.proc.poll() is None:
-                self.proc.kill()
-            self.proc.stdout.close()
-            self.proc.stderr.close()
-
-
 @pytest.fixture(scope="session")
 def servers(pages: Path) -> Iterator[dict[str, Server]]:
     started = {"plain": Server(pages / "served"), "csp": Server(pages / "served", "--csp"),
@@ -199,65 +157,6 @@ def servers(pages: Path) -> Iterator[dict[str, Server]]:
     yield started
     statuses = {mode: server.stop() for mode, server in started.items()}
     assert statuses == dict.fromkeys(started, 0), statuses
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
-        yield launched
-        launched.close()
-
-
-@dataclass
-class Opened:
-    page: Page
-    problems: list[str]  # console errors, page errors, failed or refused requests
-    aborted: list[str] = field(default_factory=list)  # URLs reported as net::ERR_ABORTED
-
-
-WATCH_CSP = """window.__cspViolations = [];
-document.addEventListener('securitypolicyviolation',
-  (e) => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"""
-
-
-@pytest.fixture
-def open_page(browser: Browser) -> Iterator:
-    contexts = []
-
-    def opener(url: str) -> Opened:
-        context = browser.new_context()
-        contexts.append(context)
-        context.add_init_script(WATCH_CSP)
-        page = context.new_page()
-        problems: list[str] = []
-
-        def on_console(message: ConsoleMessage) -> None:
-            if message.type == "error":
-                problems.append(f"console: {message.text}")
-
-        page.on("console", on_console)
-        page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-        aborted: list[str] = []
-
-        def on_failed(request) -> None:
-            # See assert_clean.
-            if request.failure == "net::ERR_ABORTED":
-                aborted.append(request.url)
-            else:
-                problems.append(f"request failed: {request.url}: {request.failure}")
-
-        page.on("requestfailed", on_failed)
-        page.on("response", lambda response: problems.append(f"HTTP {response.status}: {response.url}")
-                if response.status >= 400 else None)
-        page.goto(url)
-        page.wait_for_selector("html[data-asm2wasm='ready'], html[data-asm2wasm='error']", state="attached",
-                               timeout=PAGE_TIMEOUT_MS)
-        return Opened(page, problems, aborted)
-
-    yield opener
-    for context in contexts:
-        context.close()
 
 
 def page_results(opened: Opened, subject: Subject) -> dict[str, Any]:
