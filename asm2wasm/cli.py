@@ -172,13 +172,23 @@ def modules_command(input_path: str) -> None:
 @click.option("--dry-run", is_flag=True, help="Compile and analyse, print the report, write nothing.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Processes for the function bodies of big modules [default: the cores available].")
+@click.option("--strict", is_flag=True,
+              help="Keep as asm.js any module that is not strictly valid. By default a call whose argument types "
+                   "differ from the callee's annotations (a C prototype mismatch) is compiled with the conversion "
+                   "JavaScript applied, and reported as a warning (as --lenient does for one module).")
+@click.option("--instantiate", type=click.Choice(["auto", "async"]), default="auto", show_default=True,
+              help="How browsers link the Wasm: auto = synchronously, like the asm.js, when the module is at most "
+                   "8 MB (the main-thread limit of Chromium), else asynchronously holding the app's run() back "
+                   "through its run dependencies; async = always asynchronously. Node always links synchronously.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors and the final summary line.")
-def migrate_command(app: str, out: str | None, force: bool, dry_run: bool, jobs: int | None, quiet: bool) -> None:
+def migrate_command(app: str, out: str | None, force: bool, dry_run: bool, jobs: int | None, strict: bool,
+                    instantiate: str, quiet: bool) -> None:
     """Migrate APP (a directory with a page and its scripts, or one library .js file) to WebAssembly in OUT.
 
     \b
     Every asm.js module is compiled to a .wasm file next to its script, the script's glue is rewritten to use it
-    (the rest of the file is kept byte for byte), everything else is copied unchanged, and OUT/MIGRATION.md and
+    (the rest of the file is kept byte for byte), pages that include a migrated script load the Wasm before
+    running it (asm2wasm-loader.js), everything else is copied unchanged, and OUT/MIGRATION.md and
     OUT/migration.json report what was done. APP is never modified; OUT appears only when complete.
 
     \b
@@ -189,7 +199,8 @@ def migrate_command(app: str, out: str | None, force: bool, dry_run: bool, jobs:
     from asm2wasm.glue import migrate as migration
 
     progress = None if quiet else (lambda message: click.echo(message, err=True))
-    settings = migration.Settings(force=force, dry_run=dry_run, jobs=jobs or default_jobs(), progress=progress)
+    settings = migration.Settings(force=force, dry_run=dry_run, jobs=jobs or default_jobs(), progress=progress,
+                                  lenient=not strict, instantiate=instantiate)
 
     def attempt() -> migration.MigrationReport:
         try:

@@ -32,6 +32,7 @@ from asm2wasm import compiler
 from asm2wasm.diagnostics import CompileError
 from asm2wasm.frontend import decode_source, find_modules
 from asm2wasm.frontend.extract import ModuleSpan
+from asm2wasm.glue import html
 from asm2wasm.glue.context import shim_context
 from asm2wasm.glue.edits import Edit, apply_edits
 from asm2wasm.glue.emscripten import TYPED_ARRAYS, ModuleGlue, analyse
@@ -53,10 +54,17 @@ class MigrationRefused(Exception):
     """Nothing was written: the input holds no asm.js, or OUT cannot be used. The message says why."""
 
 
+# Browsers link a module synchronously up to this many bytes (Chromium refuses synchronous compilation and
+# instantiation above 8 MB on the main thread), by `instantiate` mode; node always links synchronously.
+SYNC_LIMITS = {"auto": 8_000_000, "async": -1}
+
+
 @dataclass
 class Settings:
     force: bool = False
     dry_run: bool = False
+    instantiate: str = "auto"  # a key of SYNC_LIMITS
+    lenient: bool = True  # compile prototype mismatches with the conversion JS applied (a warning each)
     jobs: int = 1
     progress: Progress | None = None
 
@@ -138,41 +146,101 @@ def _report_names(taken: set[str]) -> tuple[str, str]:
 def _migrate_into(output: Output, inputs: list[tuple[str, Path]], report: MigrationReport,
                   settings: Settings) -> None:
     taken = {rel for rel, _ in inputs}
+    migrated: dict[str, list[str]] = {}  # script -> the .wasm files it links now
+    pages: list[tuple[str, Path]] = []
     for rel, path in inputs:
-        if path.is_symlink() or path.suffix.lower() not in (*_SCRIPT_SUFFIXES, *_PAGE_SUFFIXES):
+        suffix = path.suffix.lower()
+        if not path.is_symlink() and suffix in _PAGE_SUFFIXES:
+            pages.append((rel, path))  # after the scripts: a page's rewrite depends on which of them migrated
+        elif path.is_symlink() or suffix not in _SCRIPT_SUFFIXES or not _migrate_script(output, rel, path, report,
+                                                                                          settings, taken, migrated):
             output.copy(rel, path)
             report.files_copied += 1
-            continue
-        data = path.read_bytes()
-        text = _text(data)
-        spans = find_modules(text) if text is not None and ("use asm" in text or "almost asm" in text) else []
-        if not spans:
-            output.copy(rel, path)
-            report.files_copied += 1
-            continue
-        if path.suffix.lower() in _PAGE_SUFFIXES:
-            for span in spans:
-                report.warnings.append(WarningRecord(rel, span.line, span.col + 1, f"asm.js module {span.name} in an "
-                                                     "inline script of a page: not migrated yet (kept as asm.js)"))
-                report.modules.append(_record(rel, text, span, "kept", reason="inline scripts are not migrated yet"))
-            output.copy(rel, path)
-            report.files_copied += 1
-            continue
-        migrated = FileMigration(rel, text, spans, taken, settings).run(report)
-        if migrated.text is None:
-            output.copy(rel, path)
-            report.files_copied += 1
-            continue
-        new = migrated.text.encode("utf-8")
-        output.write(rel, _BOM + new if data.startswith(_BOM) else new)
-        report.files_rewritten.append(rel)
-        for wasm_rel, binary in migrated.wasm.items():
-            output.write(wasm_rel, binary)
-            report.wasm_files.append(wasm_rel)
-            taken.add(wasm_rel)
+    loader_rel = _free_name(html.LOADER_FILE, taken)
+    loader_used = False
+    for rel, path in pages:
+        loader_used |= _migrate_page(output, rel, path, report, migrated, loader_rel)
+    if loader_used:
+        output.write(loader_rel, render("migrate/page_loader.js.j2", {}).encode())
+        report.files_written.append(loader_rel)
     if not report.modules:
         raise MigrationRefused(f"{report.app}: no asm.js module found (no function whose body starts with "
                                "\"use asm\" or \"almost asm\"); nothing was written")
+
+
+def _migrate_script(output: Output, rel: str, path: Path, report: MigrationReport, settings: Settings,
+                    taken: set[str], migrated: dict[str, list[str]]) -> bool:
+    """Migrate the modules of one script; False when it is to be copied as it is."""
+    data = path.read_bytes()
+    text = _text(data)
+    spans = find_modules(text) if text is not None and ("use asm" in text or "almost asm" in text) else []
+    if not spans:
+        return False
+    file = FileMigration(rel, text, spans, taken, settings).run(report)
+    if file.text is None:
+        return False
+    new = file.text.encode("utf-8")
+    output.write(rel, _BOM + new if data.startswith(_BOM) else new)
+    report.files_rewritten.append(rel)
+    migrated[rel] = list(file.wasm)
+    for wasm_rel, binary in file.wasm.items():
+        output.write(wasm_rel, binary)
+        report.wasm_files.append(wasm_rel)
+        taken.add(wasm_rel)
+    return True
+
+
+def _migrate_page(output: Output, rel: str, path: Path, report: MigrationReport, migrated: dict[str, list[str]],
+                  loader_rel: str) -> bool:
+    """Rewrite a page that includes migrated scripts so that it loads their Wasm first (glue/html.py); True when
+    the page uses the loader."""
+    data = path.read_bytes()
+    text = _text(data)
+    if text is None:
+        output.copy(rel, path)
+        report.files_copied += 1
+        return False
+    spans = find_modules(text) if "use asm" in text or "almost asm" in text else []
+    for span in spans:
+        report.warnings.append(WarningRecord(rel, span.line, span.col + 1, f"asm.js module {span.name} in an "
+                                             "inline script of a page: not migrated yet (kept as asm.js)"))
+        report.modules.append(_record(rel, text, span, "kept", reason="inline scripts are not migrated yet"))
+    rewrite = html.loader_rewrite(rel, text, migrated, loader_rel)
+    if rewrite is None:
+        output.copy(rel, path)
+        report.files_copied += 1
+        return False
+    for offset, message in rewrite.warnings:
+        loc = loc_of(text, offset)
+        report.warnings.append(WarningRecord(rel, loc.line, loc.col + 1, message))
+    _record_rewrites(report, rel, text, rewrite.edits)
+    new = apply_edits(text, rewrite.edits).encode("utf-8")
+    output.write(rel, _BOM + new if data.startswith(_BOM) else new)
+    report.files_rewritten.append(rel)
+    return True
+
+
+def _record_rewrites(report: MigrationReport, rel: str, source: str, edits: list[Edit]) -> None:
+    for edit in sorted(edits, key=lambda e: (e.start, e.end)):  # the order apply_edits applies them in
+        loc = loc_of(source, edit.start)
+        if edit.start == len(source):
+            before = "(end of file)"
+        elif edit.end - edit.start > 400:
+            before = f"{snippet(source[edit.start : edit.start + 60])} ({edit.end - edit.start} characters)"
+        else:
+            before = snippet(source[edit.start : edit.end])
+        report.rewrites.append(RewriteRecord(rel, loc.line, loc.col + 1, edit.what, before, snippet(edit.text),
+                                             edit.start, edit.end - edit.start, len(edit.text)))
+
+
+def _free_name(name: str, taken: set[str]) -> str:
+    stem, dot, ext = name.rpartition(".")
+    candidate, n = name, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{stem}{n}{dot}{ext}"
+    taken.add(candidate)
+    return candidate
 
 
 def _text(data: bytes) -> str | None:
@@ -247,15 +315,12 @@ class FileMigration:
             self.wasm[wasm_rel] = item.binary
             # the runtimes of one file accept each other's heaps (one allocation site may feed several modules)
             context = {**item.context, "runtime": runtime, "wasm_file": wasm_rel.rsplit("/", 1)[-1],
+                       "wasm_bytes": len(item.binary), "sync_limit": SYNC_LIMITS[self.settings.instantiate],
                        "siblings": [name for name in runtimes if name != runtime]}
             edits.append(Edit(len(self.source), len(self.source), "\n" + render("migrate/runtime.js.j2", context),
                               f"the runtime of module {item.span.name} appended (function {runtime})"))
         self.text = apply_edits(self.source, edits)
-        for edit in sorted(edits, key=lambda e: e.start):
-            loc = loc_of(self.source, edit.start)
-            before = "(end of file)" if edit.start == len(self.source) else self._before(edit)
-            report.rewrites.append(RewriteRecord(self.rel, loc.line, loc.col + 1, edit.what, before,
-                                                 snippet(edit.text), edit.start, edit.end - edit.start))
+        _record_rewrites(report, self.rel, self.source, edits)
         left = {(s.name, s.line) for s in find_modules(self.text)}
         for item in compiled:
             if item.record.status == "compiled" and (item.span.name, item.span.line) in left:
@@ -271,7 +336,8 @@ class FileMigration:
             return None
         if self.settings.progress:
             self.settings.progress(f"{self.rel}: compiling module {span.name} (line {span.line})")
-        options = compiler.Options(module=f"{span.name}@{span.line}", jobs=self.settings.jobs)
+        options = compiler.Options(module=f"{span.name}@{span.line}", jobs=self.settings.jobs,
+                                   lenient=self.settings.lenient)
         started = time.perf_counter()
         try:
             result = compiler.compile_source(self.source, self.rel, options)
@@ -284,6 +350,9 @@ class FileMigration:
             return None
         seconds = time.perf_counter() - started
         typed = result.typed
+        for warning in typed.warnings:
+            report.warnings.append(WarningRecord(self.rel, warning.loc.line, warning.loc.col + 1,
+                                                 f"{warning.message} [{warning.code}]"))
         wasm_rel = self._wasm_name(span)
         record = _record(self.rel, self.source, span, "compiled", wasm_file=wasm_rel, wasm_bytes=len(binary),
                          functions=len(typed.functions), compile_seconds=round(seconds, 3))
@@ -319,7 +388,7 @@ class FileMigration:
 
     def _edits(self, item: _Compiled, glue: ModuleGlue, runtime: str, allocated: set[tuple[int, int]]) -> list[Edit]:
         span, source = item.span, self.source
-        args = glue.params[:3] if len(glue.params) >= 3 else glue.params
+        args = (glue.params + ["undefined"] * 3)[:3]  # the run dependency goes fourth
         body = render("migrate/module_body.js.j2", {"runtime": runtime, "args": args,
                                                     "newlines": "\n" * source.count("\n", span.body_start, span.end)})
         edits = [Edit(span.body_start, span.end, body, f"asm.js module {span.name}: body replaced by the Wasm link")]
@@ -337,11 +406,6 @@ class FileMigration:
             edits.append(Edit(growth.start, growth.end, text,
                               f"memory growth of module {span.name}: `{growth.buffer_name}` becomes the grown memory"))
         return edits
-
-    def _before(self, edit: Edit) -> str:
-        if edit.end - edit.start > 400:
-            return f"{snippet(self.source[edit.start : edit.start + 60])} ({edit.end - edit.start} characters)"
-        return snippet(self.source[edit.start : edit.end])
 
 
 def _identifier(name: str) -> str:

@@ -45,6 +45,7 @@ class RewriteRecord:
     after: str
     offset: int = 0  # where the replaced text starts in the original file (characters, not bytes)
     length: int = 0  # how many characters it had (0: an insertion)
+    new_length: int = 0  # how many characters replace them
 
 
 @dataclass
@@ -66,6 +67,7 @@ class MigrationReport:
     files_copied: int = 0
     files_rewritten: list[str] = field(default_factory=list)
     wasm_files: list[str] = field(default_factory=list)
+    files_written: list[str] = field(default_factory=list)  # new files of the migration's own (the page loader)
     seconds: float = 0.0
 
     @property

@@ -3,7 +3,8 @@
 Each app is migrated by the real command, then the original and the migrated script are run by node (through
 app_run.js, from another working directory) and must print exactly the same lines; the original must be valid asm.js
 to V8 and make no WebAssembly, the migrated one must hold no asm.js module any more and must have instantiated its
-Wasm module once. Every other file of the app (the .mem file, a page) is copied byte for byte.
+Wasm module once. A page that includes the script gets the loader (its listed edits only); every other file of the
+app (the .mem file) is copied byte for byte.
 
 * emscripten-inline/strtab.js: inline `allocate([...], "i8", ALLOC_NONE, Runtime.GLOBAL_BASE)` initializer;
 * emscripten-memfile/sort.js: `memoryInitializer = "sort.js.mem"`, read asynchronously under a run dependency;
@@ -64,12 +65,20 @@ def test_emscripten_shaped_app_migrates_and_behaves_identically(app: App, tmp_pa
     assert tree_digest(source) == before
     stem = Path(app.script).stem
     after = tree_digest(out)
-    assert set(after) == set(before) | {f"{stem}.wasm", "MIGRATION.md", "migration.json"}
+    pages = [rel for rel in before if rel.endswith(".html")]
+    loader = {"asm2wasm-loader.js"} if pages else set()
+    assert set(after) == set(before) | {f"{stem}.wasm", "MIGRATION.md", "migration.json"} | loader
     for rel in before:
-        if rel != app.script:
+        if rel != app.script and rel not in pages:
             assert after[rel] == before[rel], f"{rel} was not copied byte for byte"
 
     report = json.loads((out / "migration.json").read_text())
+    page_rewrites = [r for r in report["rewrites"] if r["file"] in pages]
+    for page in pages:  # the page loads the Wasm first: only the listed edits (tests/glue/test_html.py)
+        rewrites = [r for r in page_rewrites if r["file"] == page]
+        assert rewrites and "loads" in rewrites[0]["what"]
+        assert_kept_byte_for_byte((source / page).read_text(), (out / page).read_text(), rewrites)
+    report["rewrites"] = [r for r in report["rewrites"] if r["file"] not in pages]
     [module] = report["modules"]
     assert module["status"] == "compiled" and module["directive"] == app.directive
     assert module["wasm_file"] == f"{stem}.wasm"
