@@ -114,18 +114,39 @@ class PageRewrite:
     warnings: list[tuple[int, str]]  # (page offset, message)
 
 
-def loader_rewrite(page_rel: str, page: str, migrated: dict[str, list[str]], loader_rel: str) -> PageRewrite | None:
+def inline_program(page: str, tags: list[ScriptTag]) -> str:
+    """The page's inline scripts as one JavaScript program with the page's offsets, lines and columns: everything
+    outside the scripts' bodies becomes spaces (newlines kept), with a `;` where each gap starts (a script ends its
+    last statement)."""
+    pieces, at = [], 0
+    for tag in tags:
+        gap = re.sub(r"[^\n]", " ", page[at : tag.body_start])
+        pieces.append(";" + gap[1:] if at and gap else gap)
+        pieces.append(page[tag.body_start : tag.body_end])
+        at = tag.body_end
+    pieces.append(re.sub(r"[^\n]", " ", page[at:]))
+    return "".join(pieces)
+
+
+def loader_rewrite(page_rel: str, page: str, migrated: dict[str, list[str]], loader_rel: str,
+                   inline_wasm: dict[int, list[str]] | None = None) -> PageRewrite | None:
     """The edits that make the page load the Wasm of its migrated scripts first, or None when the page includes
-    none. `migrated`: app-relative script path -> the app-relative .wasm files that script links."""
+    none. `migrated`: app-relative script path -> the app-relative .wasm files that script links; `inline_wasm`:
+    the page's own inline scripts (by tag offset) -> the .wasm files of the modules migrated inside them."""
+    inline_wasm = inline_wasm or {}
     tags = scripts(page)
-    first = next((i for i, tag in enumerate(tags) if tag.src is not None and resolve(page_rel, tag.src) in migrated),
-                 None)
+
+    def wasm_of(tag: ScriptTag) -> list[str]:
+        if tag.src is None:
+            return inline_wasm.get(tag.start, [])
+        return migrated.get(resolve(page_rel, tag.src) or "", [])
+
+    first = next((i for i, tag in enumerate(tags) if wasm_of(tag)), None)
     if first is None:
         return None
     wasm_files: list[str] = []
     for tag in tags:
-        script = resolve(page_rel, tag.src) if tag.src is not None else None
-        for wasm in migrated.get(script or "", []):
+        for wasm in wasm_of(tag):
             if wasm not in wasm_files:
                 wasm_files.append(wasm)
     urls = json.dumps([relative_url(page_rel, w) for w in wasm_files])

@@ -46,6 +46,7 @@ REPORT_JSON = "migration.json"
 _SCRIPT_SUFFIXES = (".js", ".cjs", ".mjs")
 _PAGE_SUFFIXES = (".html", ".htm")
 _BOM = "\ufeff".encode()
+_RUN_DEPENDENCY = re.compile(r"\baddRunDependency\b")
 
 Progress = Callable[[str], None]
 
@@ -159,7 +160,7 @@ def _migrate_into(output: Output, inputs: list[tuple[str, Path]], report: Migrat
     loader_rel = _free_name(html.LOADER_FILE, taken)
     loader_used = False
     for rel, path in pages:
-        loader_used |= _migrate_page(output, rel, path, report, migrated, loader_rel)
+        loader_used |= _migrate_page(output, rel, path, report, migrated, loader_rel, settings, taken)
     if loader_used:
         output.write(loader_rel, render("migrate/page_loader.js.j2", {}).encode())
         report.files_written.append(loader_rel)
@@ -191,7 +192,7 @@ def _migrate_script(output: Output, rel: str, path: Path, report: MigrationRepor
 
 
 def _migrate_page(output: Output, rel: str, path: Path, report: MigrationReport, migrated: dict[str, list[str]],
-                  loader_rel: str) -> bool:
+                  loader_rel: str, settings: Settings, taken: set[str]) -> bool:
     """Rewrite a page that includes migrated scripts so that it loads their Wasm first (glue/html.py); True when
     the page uses the loader."""
     data = path.read_bytes()
@@ -200,12 +201,8 @@ def _migrate_page(output: Output, rel: str, path: Path, report: MigrationReport,
         output.copy(rel, path)
         report.files_copied += 1
         return False
-    spans = find_modules(text) if "use asm" in text or "almost asm" in text else []
-    for span in spans:
-        report.warnings.append(WarningRecord(rel, span.line, span.col + 1, f"asm.js module {span.name} in an "
-                                             "inline script of a page: not migrated yet (kept as asm.js)"))
-        report.modules.append(_record(rel, text, span, "kept", reason="inline scripts are not migrated yet"))
-    rewrite = html.loader_rewrite(rel, text, migrated, loader_rel)
+    module_edits, inline_wasm = _migrate_inline_modules(output, rel, text, report, settings, taken)
+    rewrite = html.loader_rewrite(rel, text, migrated, loader_rel, inline_wasm)
     if rewrite is None:
         output.copy(rel, path)
         report.files_copied += 1
@@ -214,10 +211,36 @@ def _migrate_page(output: Output, rel: str, path: Path, report: MigrationReport,
         loc = loc_of(text, offset)
         report.warnings.append(WarningRecord(rel, loc.line, loc.col + 1, message))
     _record_rewrites(report, rel, text, rewrite.edits)
-    new = apply_edits(text, rewrite.edits).encode("utf-8")
+    new = apply_edits(text, module_edits + rewrite.edits).encode("utf-8")
     output.write(rel, _BOM + new if data.startswith(_BOM) else new)
     report.files_rewritten.append(rel)
     return True
+
+
+def _migrate_inline_modules(output: Output, rel: str, page: str, report: MigrationReport, settings: Settings,
+                            taken: set[str]) -> tuple[list[Edit], dict[int, list[str]]]:
+    """Migrate the modules of a page's inline scripts, read together as the one program they form (classic
+    scripts share their globals). Returns the page edits and, per script tag (its offset), its .wasm files."""
+    if "use asm" not in page and "almost asm" not in page:
+        return [], {}
+    tags = [tag for tag in html.scripts(page) if tag.src is None and tag.is_classic]
+    program = html.inline_program(page, tags)
+    spans = find_modules(program)
+    if not spans:
+        return [], {}
+    tag_of = {span.start: next(t for t in tags if t.body_start <= span.start < t.body_end) for span in spans}
+    runtime_at = {start: tag.body_end for start, tag in tag_of.items()}
+    file = FileMigration(rel, program, spans, taken, settings, runtime_at=runtime_at).run(report)
+    inline_wasm: dict[int, list[str]] = {}
+    for record in report.modules:
+        if record.file == rel and record.wasm_file in file.wasm:
+            tag = tag_of[next(s.start for s in spans if (s.name, s.line) == (record.name, record.line))]
+            inline_wasm.setdefault(tag.start, []).append(record.wasm_file)
+    for wasm_rel, binary in file.wasm.items():
+        output.write(wasm_rel, binary)
+        report.wasm_files.append(wasm_rel)
+        taken.add(wasm_rel)
+    return file.edits, inline_wasm
 
 
 def _record_rewrites(report: MigrationReport, rel: str, source: str, edits: list[Edit]) -> None:
@@ -273,7 +296,9 @@ class FileMigration:
     spans: list[ModuleSpan]
     taken: set[str]  # paths already used in the output (no .wasm may take one of them)
     settings: Settings
+    runtime_at: dict[int, int] = field(default_factory=dict)  # module start -> where its runtime goes (default: end)
     text: str | None = None  # the rewritten file (None: nothing migrated, copy the original)
+    edits: list[Edit] = field(default_factory=list)  # what made `text` from `source`
     wasm: dict[str, bytes] = field(default_factory=dict)
 
     def run(self, report: MigrationReport) -> FileMigration:
@@ -312,14 +337,22 @@ class FileMigration:
             return self
         for item, runtime in linked:
             wasm_rel = item.record.wasm_file
+            if len(item.binary) > SYNC_LIMITS[self.settings.instantiate] and not _RUN_DEPENDENCY.search(self.source):
+                loc = loc_of(self.source, item.span.start)
+                report.warnings.append(WarningRecord(self.rel, loc.line, loc.col + 1, (
+                    f"{wasm_rel} links asynchronously in browsers (over {SYNC_LIMITS['auto']:,} bytes, or "
+                    "--instantiate async) and this glue has no run dependencies to wait with: its exports work "
+                    "only once the module is instantiated")))
             self.wasm[wasm_rel] = item.binary
             # the runtimes of one file accept each other's heaps (one allocation site may feed several modules)
             context = {**item.context, "runtime": runtime, "wasm_file": wasm_rel.rsplit("/", 1)[-1],
                        "wasm_bytes": len(item.binary), "sync_limit": SYNC_LIMITS[self.settings.instantiate],
                        "siblings": [name for name in runtimes if name != runtime]}
-            edits.append(Edit(len(self.source), len(self.source), "\n" + render("migrate/runtime.js.j2", context),
+            at = self.runtime_at.get(item.span.start, len(self.source))
+            edits.append(Edit(at, at, "\n" + render("migrate/runtime.js.j2", context),
                               f"the runtime of module {item.span.name} appended (function {runtime})"))
         self.text = apply_edits(self.source, edits)
+        self.edits = edits
         _record_rewrites(report, self.rel, self.source, edits)
         left = {(s.name, s.line) for s in find_modules(self.text)}
         for item in compiled:
