@@ -21,14 +21,18 @@ def browser() -> Iterator:
 
 @pytest.fixture
 def open_page(browser) -> Iterator[Callable[..., Opened]]:
-    """open_page(url, ready=PAGE_READY, viewport=None): a new context and page at url, waiting for the `ready`
-    selector to be attached (None: for the load event only)."""
+    """open_page(url, ready=PAGE_READY, viewport=None, init_scripts=()): a new context (running the init script
+    files first in every page) and page at url, waiting for the `ready` selector to be attached (None: for the
+    load event only)."""
     contexts = []
 
-    def opener(url: str, ready: str | None = PAGE_READY, viewport: dict | None = None) -> Opened:
+    def opener(url: str, ready: str | None = PAGE_READY, viewport: dict | None = None,
+               init_scripts: tuple = ()) -> Opened:
         context = browser.new_context(viewport=viewport) if viewport else browser.new_context()
         contexts.append(context)
         context.add_init_script(WATCH_CSP)
+        for script in init_scripts:
+            context.add_init_script(path=str(script))
         page = context.new_page()
         problems: list[str] = []
         aborted: list[str] = []
