@@ -43,8 +43,13 @@ fuzz: $(STAMP) tools
 bench: $(STAMP) tools
 	$(PY) benchmarks/run.py
 
+# docs/screenshots/*.png: each browser fixture app, original (asm.js) beside migrated (Wasm), rendered by Chromium.
+.PHONY: screenshots
+screenshots: $(STAMP) tools
+	$(PY) docs/screenshots.py
+
 lint: $(STAMP)
-	$(VENV)/bin/ruff check asm2wasm tests
+	$(VENV)/bin/ruff check asm2wasm tests benchmarks docs
 
 clean:
 	rm -rf $(VENV) $(OUT) .cache .pytest_cache
