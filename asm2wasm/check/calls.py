@@ -110,8 +110,9 @@ class CallChecks:
         conversion = _LENIENT_CONVERSIONS.get((WASM_TYPE[kind], VT_OF[param])) if self.lenient else None
         if conversion is None or not (is_a(kind, "extern") or kind in ("float", "int")):
             raise CompileError("T006", f"argument of type {kind} where the function takes {param}", arg.loc)
-        self.typed.warnings.append(Diagnostic("W001", f"argument of type {kind} passed for {'an' if param == 'int' else 'a'} {param} parameter: "
-                                              "converted as JavaScript would", arg.loc, "warning"))
+        article = "an" if param == "int" else "a"
+        self.typed.warnings.append(Diagnostic("W001", f"argument of type {kind} passed for {article} {param} "
+                                              "parameter: converted as JavaScript would", arg.loc, "warning"))
         if kind == "unsigned" and conversion == "f64.convert_i32_s":
             conversion = "f64.convert_i32_u"
         return ir.Unop(VT_OF[param], conversion, value) if conversion != "none" else value

@@ -28,6 +28,7 @@ from asm2wasm.glue.edits import Edit
 
 DEFERRED_TYPE = "text/x-asm2wasm-deferred"
 LOADER_FILE = "asm2wasm-loader.js"
+SHIMS_FILE = "asm2wasm-shims.js"
 _CLASSIC_TYPES = {"", "text/javascript", "application/javascript", "application/x-javascript", "text/ecmascript",
                   "application/ecmascript", "text/jscript", "text/livescript", "text/x-javascript"}
 

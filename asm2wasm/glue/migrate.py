@@ -26,18 +26,19 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html import escape as html_escape
 from pathlib import Path
 
 from asm2wasm import compiler
 from asm2wasm.diagnostics import CompileError
 from asm2wasm.frontend import decode_source, find_modules
 from asm2wasm.frontend.extract import ModuleSpan
-from asm2wasm.glue import html
+from asm2wasm.glue import html, shims
 from asm2wasm.glue.context import shim_context
 from asm2wasm.glue.edits import Edit, apply_edits
 from asm2wasm.glue.emscripten import TYPED_ARRAYS, ModuleGlue, analyse
 from asm2wasm.glue.render import render
-from asm2wasm.glue.report import MigrationReport, ModuleRecord, RewriteRecord, WarningRecord, snippet
+from asm2wasm.glue.report import MigrationReport, ModuleRecord, RewriteRecord, ShimRecord, WarningRecord, snippet
 from asm2wasm.glue.skeleton import loc_of, parse_skeleton
 from asm2wasm.glue.staging import NullOutput, Output, StagedDirectory
 
@@ -146,101 +147,146 @@ def _report_names(taken: set[str]) -> tuple[str, str]:
 
 def _migrate_into(output: Output, inputs: list[tuple[str, Path]], report: MigrationReport,
                   settings: Settings) -> None:
-    taken = {rel for rel, _ in inputs}
-    migrated: dict[str, list[str]] = {}  # script -> the .wasm files it links now
-    pages: list[tuple[str, Path]] = []
-    for rel, path in inputs:
-        suffix = path.suffix.lower()
-        if not path.is_symlink() and suffix in _PAGE_SUFFIXES:
-            pages.append((rel, path))  # after the scripts: a page's rewrite depends on which of them migrated
-        elif path.is_symlink() or suffix not in _SCRIPT_SUFFIXES or not _migrate_script(output, rel, path, report,
-                                                                                          settings, taken, migrated):
-            output.copy(rel, path)
-            report.files_copied += 1
-    loader_rel = _free_name(html.LOADER_FILE, taken)
-    loader_used = False
-    for rel, path in pages:
-        loader_used |= _migrate_page(output, rel, path, report, migrated, loader_rel, settings, taken)
-    if loader_used:
-        output.write(loader_rel, render("migrate/page_loader.js.j2", {}).encode())
-        report.files_written.append(loader_rel)
+    _AppMigration(output, report, settings, {rel for rel, _ in inputs}).run(inputs)
     if not report.modules:
         raise MigrationRefused(f"{report.app}: no asm.js module found (no function whose body starts with "
                                "\"use asm\" or \"almost asm\"); nothing was written")
 
 
-def _migrate_script(output: Output, rel: str, path: Path, report: MigrationReport, settings: Settings,
-                    taken: set[str], migrated: dict[str, list[str]]) -> bool:
-    """Migrate the modules of one script; False when it is to be copied as it is."""
-    data = path.read_bytes()
-    text = _text(data)
-    spans = find_modules(text) if text is not None and ("use asm" in text or "almost asm" in text) else []
-    if not spans:
-        return False
-    file = FileMigration(rel, text, spans, taken, settings).run(report)
-    if file.text is None:
-        return False
-    new = file.text.encode("utf-8")
-    output.write(rel, _BOM + new if data.startswith(_BOM) else new)
-    report.files_rewritten.append(rel)
-    migrated[rel] = list(file.wasm)
-    for wasm_rel, binary in file.wasm.items():
-        output.write(wasm_rel, binary)
-        report.wasm_files.append(wasm_rel)
-        taken.add(wasm_rel)
-    return True
+@dataclass
+class _AppMigration:
+    """The files of one app: scripts first (their modules), then pages (which depend on what their scripts became:
+    the Wasm loader, the compatibility shims their JavaScript needs, modules of their own inline scripts)."""
 
+    output: Output
+    report: MigrationReport
+    settings: Settings
+    taken: set[str]  # paths used in the output
+    migrated: dict[str, list[str]] = field(default_factory=dict)  # script -> the .wasm files it links now
+    scripts: dict[str, str] = field(default_factory=dict)  # script -> its text (for the shims' detection)
+    loader_used: bool = False
+    shims_used: set[str] = field(default_factory=set)
 
-def _migrate_page(output: Output, rel: str, path: Path, report: MigrationReport, migrated: dict[str, list[str]],
-                  loader_rel: str, settings: Settings, taken: set[str]) -> bool:
-    """Rewrite a page that includes migrated scripts so that it loads their Wasm first (glue/html.py); True when
-    the page uses the loader."""
-    data = path.read_bytes()
-    text = _text(data)
-    if text is None:
-        output.copy(rel, path)
-        report.files_copied += 1
-        return False
-    module_edits, inline_wasm = _migrate_inline_modules(output, rel, text, report, settings, taken)
-    rewrite = html.loader_rewrite(rel, text, migrated, loader_rel, inline_wasm)
-    if rewrite is None:
-        output.copy(rel, path)
-        report.files_copied += 1
-        return False
-    for offset, message in rewrite.warnings:
-        loc = loc_of(text, offset)
-        report.warnings.append(WarningRecord(rel, loc.line, loc.col + 1, message))
-    _record_rewrites(report, rel, text, rewrite.edits)
-    new = apply_edits(text, module_edits + rewrite.edits).encode("utf-8")
-    output.write(rel, _BOM + new if data.startswith(_BOM) else new)
-    report.files_rewritten.append(rel)
-    return True
+    def run(self, inputs: list[tuple[str, Path]]) -> None:
+        pages = []
+        for rel, path in inputs:
+            suffix = path.suffix.lower()
+            if not path.is_symlink() and suffix in _PAGE_SUFFIXES:
+                pages.append((rel, path))  # after the scripts: a page's rewrite depends on them
+            elif path.is_symlink() or suffix not in _SCRIPT_SUFFIXES or not self._script(rel, path):
+                self._copy(rel, path)
+        self.loader_rel = _free_name(html.LOADER_FILE, self.taken)
+        self.shims_rel = _free_name(html.SHIMS_FILE, self.taken)
+        for rel, path in pages:
+            self._page(rel, path)
+        if self.loader_used:
+            self._write_new(self.loader_rel, render("migrate/page_loader.js.j2", {}))
+        if self.shims_used:
+            self._write_new(self.shims_rel, shims.render_shims(self.shims_used))
 
+    def _copy(self, rel: str, path: Path) -> None:
+        self.output.copy(rel, path)
+        self.report.files_copied += 1
 
-def _migrate_inline_modules(output: Output, rel: str, page: str, report: MigrationReport, settings: Settings,
-                            taken: set[str]) -> tuple[list[Edit], dict[int, list[str]]]:
-    """Migrate the modules of a page's inline scripts, read together as the one program they form (classic
-    scripts share their globals). Returns the page edits and, per script tag (its offset), its .wasm files."""
-    if "use asm" not in page and "almost asm" not in page:
-        return [], {}
-    tags = [tag for tag in html.scripts(page) if tag.src is None and tag.is_classic]
-    program = html.inline_program(page, tags)
-    spans = find_modules(program)
-    if not spans:
-        return [], {}
-    tag_of = {span.start: next(t for t in tags if t.body_start <= span.start < t.body_end) for span in spans}
-    runtime_at = {start: tag.body_end for start, tag in tag_of.items()}
-    file = FileMigration(rel, program, spans, taken, settings, runtime_at=runtime_at).run(report)
-    inline_wasm: dict[int, list[str]] = {}
-    for record in report.modules:
-        if record.file == rel and record.wasm_file in file.wasm:
-            tag = tag_of[next(s.start for s in spans if (s.name, s.line) == (record.name, record.line))]
-            inline_wasm.setdefault(tag.start, []).append(record.wasm_file)
-    for wasm_rel, binary in file.wasm.items():
-        output.write(wasm_rel, binary)
-        report.wasm_files.append(wasm_rel)
-        taken.add(wasm_rel)
-    return file.edits, inline_wasm
+    def _write_new(self, rel: str, text: str) -> None:
+        self.output.write(rel, text.encode())
+        self.report.files_written.append(rel)
+
+    def _write_wasm(self, files: dict[str, bytes]) -> None:
+        for wasm_rel, binary in files.items():
+            self.output.write(wasm_rel, binary)
+            self.report.wasm_files.append(wasm_rel)
+            self.taken.add(wasm_rel)
+
+    def _script(self, rel: str, path: Path) -> bool:
+        """Migrate the modules of one script; False when it is to be copied as it is."""
+        data = path.read_bytes()
+        text = _text(data)
+        if text is None:
+            return False
+        self.scripts[rel] = text
+        spans = find_modules(text) if "use asm" in text or "almost asm" in text else []
+        if not spans:
+            return False
+        file = FileMigration(rel, text, spans, self.taken, self.settings).run(self.report)
+        if file.text is None:
+            return False
+        new = file.text.encode("utf-8")
+        self.output.write(rel, _BOM + new if data.startswith(_BOM) else new)
+        self.report.files_rewritten.append(rel)
+        self.migrated[rel] = list(file.wasm)
+        self._write_wasm(file.wasm)
+        return True
+
+    def _page(self, rel: str, path: Path) -> None:
+        """A page: its inline modules migrated, the compatibility shims its scripts need loaded first, and the Wasm
+        of its migrated scripts compiled before they run (glue/html.py)."""
+        data = path.read_bytes()
+        text = _text(data)
+        if text is None:
+            self._copy(rel, path)
+            return
+        edits, inline_wasm = self._inline_modules(rel, text)
+        own = list(edits)  # recorded by the module migration already
+        shim_edit = self._shims(rel, text)
+        if shim_edit is not None:
+            edits.insert(0, shim_edit)  # first among edits at the same place: the shims run before anything else
+        rewrite = html.loader_rewrite(rel, text, self.migrated, self.loader_rel, inline_wasm)
+        if rewrite is not None:
+            self.loader_used = True
+            edits += rewrite.edits
+            for offset, message in rewrite.warnings:
+                loc = loc_of(text, offset)
+                self.report.warnings.append(WarningRecord(rel, loc.line, loc.col + 1, message))
+        if not edits:
+            self._copy(rel, path)
+            return
+        _record_rewrites(self.report, rel, text, [e for e in edits if e not in own])
+        new = apply_edits(text, edits).encode("utf-8")
+        self.output.write(rel, _BOM + new if data.startswith(_BOM) else new)
+        self.report.files_rewritten.append(rel)
+
+    def _shims(self, rel: str, page: str) -> Edit | None:
+        """The shims script tag for the page, before its first script, when its JavaScript uses legacy APIs."""
+        tags = html.scripts(page)
+        classic = [tag for tag in tags if tag.is_classic]
+        sources = [shims.ScriptText(rel, html.inline_program(page, [t for t in classic if t.src is None]))]
+        for tag in classic:
+            script = html.resolve(rel, tag.src) if tag.src is not None else None
+            if script in self.scripts:
+                sources.append(shims.ScriptText(script, self.scripts[script]))
+        uses = shims.detect_shims(sources)
+        if not uses:
+            return None
+        known = {(r.shim, r.file) for r in self.report.shims}
+        for use in uses:
+            if (use.shim, use.file) not in known:
+                self.report.shims.append(ShimRecord(use.shim, use.file, use.line, use.col + 1, use.found, use.why))
+        self.shims_used |= {use.shim for use in uses}
+        names = ", ".join(sorted({use.shim for use in uses}))
+        tag = f'<script src="{html_escape(html.relative_url(rel, self.shims_rel))}"></script>'
+        return Edit(tags[0].start, tags[0].start, tag, f"compatibility shims for legacy browser APIs ({names})")
+
+    def _inline_modules(self, rel: str, page: str) -> tuple[list[Edit], dict[int, list[str]]]:
+        """Migrate the modules of a page's inline scripts, read together as the one program they form (classic
+        scripts share their globals). Returns the page edits and, per script tag (its offset), its .wasm files."""
+        if "use asm" not in page and "almost asm" not in page:
+            return [], {}
+        tags = [tag for tag in html.scripts(page) if tag.src is None and tag.is_classic]
+        program = html.inline_program(page, tags)
+        spans = find_modules(program)
+        if not spans:
+            return [], {}
+        tag_of = {span.start: next(t for t in tags if t.body_start <= span.start < t.body_end) for span in spans}
+        runtime_at = {start: tag.body_end for start, tag in tag_of.items()}
+        file = FileMigration(rel, program, spans, self.taken, self.settings, runtime_at=runtime_at).run(self.report)
+        inline_wasm: dict[int, list[str]] = {}
+        for record in self.report.modules:
+            if record.file == rel and record.wasm_file in file.wasm:
+                tag = tag_of[next(s.start for s in spans if (s.name, s.line) == (record.name, record.line))]
+                inline_wasm.setdefault(tag.start, []).append(record.wasm_file)
+        self._write_wasm(file.wasm)
+        return file.edits, inline_wasm
 
 
 def _record_rewrites(report: MigrationReport, rel: str, source: str, edits: list[Edit]) -> None:

@@ -57,6 +57,18 @@ class WarningRecord:
 
 
 @dataclass
+class ShimRecord:
+    """A compatibility shim a page got (asm2wasm-shims.js), and the legacy API use that asked for it."""
+
+    shim: str
+    file: str
+    line: int
+    col: int  # 1-based
+    found: str
+    why: str
+
+
+@dataclass
 class MigrationReport:
     app: str
     out: str | None
@@ -64,6 +76,7 @@ class MigrationReport:
     modules: list[ModuleRecord] = field(default_factory=list)
     rewrites: list[RewriteRecord] = field(default_factory=list)
     warnings: list[WarningRecord] = field(default_factory=list)
+    shims: list[ShimRecord] = field(default_factory=list)
     files_copied: int = 0
     files_rewritten: list[str] = field(default_factory=list)
     wasm_files: list[str] = field(default_factory=list)

@@ -1,0 +1,93 @@
+"""The browser apps of fixtures/apps/, as they shipped (asm.js) and as `asm2wasm migrate` left them, side by side in
+the same headless Chromium: the migrated page must load with no console error, page error or failed request,
+really run WebAssembly (its .wasm fetched, no asm.js left), compute exactly what the original computed
+(`window.appResult`) and draw exactly the same pixels (canvas contents read back, and screenshots of the canvases).
+
+* canvas-mandelbrot (Canvas2D blit of heap pixels) and webgl-triangles (WebGL through an FFI): the originals run in
+  today's Chromium as they are;
+* legacy-apis (prefixed APIs of about 2014): the original runs under the "period browser" (period_browser.js adds
+  the 2014 names to today's Chromium, as the browsers of its day had them); the migrated page runs in plain
+  Chromium, with the compatibility shims migrate added (asm2wasm-shims.js) and nothing else.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from asm2wasm.frontend import find_modules
+
+from .chromium import REPO, Opened, Server, needs_chromium, run_cli
+from .test_fixture_apps import PERIOD_BROWSER, READ_2D, READ_GL
+
+pytestmark = needs_chromium
+
+APPS = REPO / "fixtures" / "apps"
+APP_READY = "html[data-app='done'], html[data-app='error']"
+# app -> (its canvases: (element id, context name or "2d")), scripts holding its module
+CANVASES = {
+    "canvas-mandelbrot": [("canvas", "2d")],
+    "webgl-triangles": [("canvas", "webgl")],
+    "legacy-apis": [("canvas", "2d"), ("meter", "webkit-3d")],
+}
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    root = tmp_path_factory.mktemp("migrated-apps")
+    (root / "migrated").mkdir()
+    for app in CANVASES:
+        shutil.copytree(APPS / app, root / "original" / app)
+        proc = run_cli("migrate", APPS / app, "-o", root / "migrated" / app, "-q")
+        assert proc.returncode == 0, proc.stderr
+    server = Server(root)
+    yield server.url, root
+    assert server.stop() == 0
+
+
+def pixels(opened: Opened, canvas: str, context: str) -> bytes:
+    if context == "2d":
+        return base64.b64decode(opened.page.evaluate(READ_2D, canvas))
+    return base64.b64decode(opened.page.evaluate(READ_GL, [canvas, context])["pixels"])
+
+
+def finished(opened: Opened) -> dict:
+    page = opened.page
+    assert page.evaluate("document.documentElement.dataset.app") == "done", (page.evaluate("window.appError"),
+                                                                             opened.problems)
+    assert opened.problems == []
+    return page.evaluate("window.appResult")
+
+
+@pytest.mark.parametrize("app", list(CANVASES))
+def test_migrated_app_computes_and_draws_what_the_original_did(served: tuple[str, Path], open_page,
+                                                               app: str) -> None:
+    url, root = served
+    period = (PERIOD_BROWSER,) if app == "legacy-apis" else ()
+    original = open_page(url + f"original/{app}/index.html", ready=APP_READY, init_scripts=period)
+    migrated = open_page(url + f"migrated/{app}/index.html", ready=APP_READY)
+    expected, got = finished(original), finished(migrated)
+    assert got == expected
+
+    for canvas, context in CANVASES[app]:
+        drawn = pixels(original, canvas, context)
+        assert len(set(drawn)) > 2, f"{app}: {canvas} is blank"
+        assert pixels(migrated, canvas, context) == drawn, f"{app}: {canvas} differs"
+        shots = [opened.page.locator(f"#{canvas}").screenshot() for opened in (original, migrated)]
+        assert shots[0] == shots[1], f"{app}: the screenshots of {canvas} differ"
+
+    resources = migrated.page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
+    assert [r for r in resources if r.endswith(".wasm")] == [url + f"migrated/{app}/" + module_wasm(root, app)]
+    for script in (root / "migrated" / app).glob("*.js"):
+        assert find_modules(script.read_text()) == [], script
+
+
+def module_wasm(root: Path, app: str) -> str:
+    report = json.loads((root / "migrated" / app / "migration.json").read_text())
+    [module] = report["modules"]
+    return module["wasm_file"]
