@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 APPS = ["canvas-mandelbrot", "webgl-triangles", "legacy-apis"]
 PERIOD_BROWSER = REPO / "tests" / "browser" / "period_browser.js"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-VIEWPORT = {"width": 560, "height": 520}
+VIEWPORT = {"width": 440, "height": 180}
 
 
 def main() -> int:
