@@ -2,6 +2,11 @@
 
     source text --frontend.parse--> nodes.Module --check--> ir.TypedModule --lower--> wasm.Module --encode--> bytes
                                                                                   \\--glue--> shim.js / shim.mjs
+
+Big modules on several cores (`parallel`): the parent only skims the module (`frontend.skim_module`: module-level
+statements parsed, function bodies delimited) and declares it; forked workers parse, check, lower and encode the
+bodies. Whatever the skim cannot decide alone goes the ordinary way (parse whole, check, then bodies in parallel
+or not), which is the reference: the output and the first error are the same either way.
 """
 
 from __future__ import annotations
@@ -13,7 +18,8 @@ from dataclasses import dataclass, field
 
 from asm2wasm import frontend, parallel
 from asm2wasm.check import ir
-from asm2wasm.check.module import Declarations, check_bodies, check_declarations
+from asm2wasm.check.module import Declarations, check_bodies, check_declarations, declare_without_bodies
+from asm2wasm.diagnostics import CompileError
 from asm2wasm.glue.context import shim_context
 from asm2wasm.glue.render import render
 from asm2wasm.lower.module import Lowered, lower
@@ -106,6 +112,8 @@ def compile_source(source: str, filename: str = "<input>", options: Options | No
     def pipeline() -> Compiled:
         record = Compiled()
         with gc_paused():  # one pause for all passes: each resumption would rescan every live node
+            if not options.debug and _compile_skimmed(source, options, record):
+                return record
             declarations = _declare(source, filename, options, record)
             if not options.debug and parallel.worth_it(declarations, options.jobs):
                 result = _timed(record, "parallel", parallel.compile_bodies, declarations, options.jobs,
@@ -118,3 +126,38 @@ def compile_source(source: str, filename: str = "<input>", options: Options | No
         return record
 
     return run_with_big_stack(pipeline)
+
+
+def _compile_skimmed(source: str, options: Options, record: Compiled) -> bool:
+    """The parallel compile of a big module whose function bodies the parent never parses (`parallel`, round 0).
+
+    False when it does not apply, or cannot decide alone (a body the fast parser does not take, an error in the
+    module-level declarations): then compile the ordinary way, which gives the reference result and first error.
+    """
+    if not parallel.can_fork(options.jobs):
+        return False
+    try:
+        found = _timed(record, "parse", _skim, source, options, progress=options.progress)
+        if found is None:
+            return False
+        span, skimmed = found
+        declarations = _timed(record, "check", declare_without_bodies, skimmed.module)
+    except (frontend.FastPathUnavailable, CompileError, RecursionError):
+        return False
+    if not parallel.worth_it(declarations, options.jobs):
+        return False
+    result = _timed(record, "parallel", parallel.compile_skimmed, source, span, skimmed.ranges, declarations,
+                    options.jobs, options.fast, options.lenient, progress=options.progress)
+    if result is None:
+        return False
+    record.tree, record.typed = skimmed.module, declarations.typed  # the tree without its function bodies
+    record.lowered, record.bodies = result.lowered, result.bodies
+    return True
+
+
+def _skim(source: str, options: Options) -> tuple[frontend.ModuleSpan, frontend.Skimmed] | None:
+    """The module skimmed (`frontend.skim_module`), if it is big enough to be worth it."""
+    span = frontend.select_module(frontend.find_modules(source), options.module)
+    if span.error is not None or not parallel.worth_skimming(source, span, options.jobs):
+        return None
+    return span, frontend.skim_module(source, span)

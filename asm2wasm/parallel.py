@@ -1,29 +1,39 @@
-"""Checking, lowering and encoding function bodies on several cores.
+"""Parsing, checking, lowering and encoding function bodies on several cores.
 
-Once the module-level statements are validated, functions are independent, except for one fact they discover
-together: which foreign-call signatures and Math functions the module imports (imports come first in the
-function index space, so every call's index depends on them). So each worker (a forked process that inherits
-the parsed tree) works on a contiguous range of functions in two rounds:
+Once the module-level statements are validated, functions are independent, except for facts they discover
+together. Each worker (a forked process) works on a contiguous range of functions, in rounds:
 
+    0. (skimmed modules only) parse its functions' declarations from the source text (inherited by fork; the
+       parent only skimmed them: `frontend.skim`) and send back what each body says about its declaration: its
+       signature, from the annotations and the last statement (or why it has none), and whether it is an "almost
+       asm" heap replacement function. The parent completes the module-level validation with every function's
+       facts, in function order (`check.module.declare_signatures`: signatures, function tables, the export)
+       and sends all the facts to every worker, which completes its own copy the same way
     1. check its functions; send back the foreign-call signatures and Math imports in first-use order
     2. receive the merged index layout (merged in function order, exactly as a sequential run would see them);
        lower and encode its functions; send back the encoded bodies and their names
 
-The result is byte-identical to a single-process compile. Errors are reported as in a sequential run: the
-first failing function in source order wins.
+The result is byte-identical to a single-process compile, and so is the first error: a body the fast parser does
+not take (a syntax error, a form it leaves to esprima, nesting too deep) makes `compile_skimmed` return None, and the
+caller compiles the ordinary way (parse errors come before any other); after that, a signature, table or export
+error is the first in module order, as in a sequential run; in round 1, the first failing function in source order
+wins. The parent never holds the trees of the bodies, and workers no longer needed are terminated.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from asm2wasm.check import ir
-from asm2wasm.check.module import Declarations, check_body
-from asm2wasm.diagnostics import CompileError
+from asm2wasm.check.module import Declarations, body_facts, check_body, declare_signatures
+from asm2wasm.diagnostics import CompileError, Diagnostic
+from asm2wasm.frontend import FastPathUnavailable, ModuleSpan, parse_functions
 from asm2wasm.lower.function import lower_function
-from asm2wasm.lower.module import Lowered, finish_module, plan_module
+from asm2wasm.lower.module import Lowered, Plan, finish_module, plan_module
 from asm2wasm.wasm import model as wasm
 from asm2wasm.wasm.encode import encode_function_body
 
@@ -42,52 +52,112 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+def can_fork(jobs: int) -> bool:
+    return jobs > 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
 def worth_it(declarations: Declarations, jobs: int) -> bool:
-    return jobs > 1 and len(declarations.funcs) >= MIN_FUNCTIONS and "fork" in multiprocessing.get_all_start_methods()
+    return can_fork(jobs) and len(declarations.funcs) >= MIN_FUNCTIONS
+
+
+def worth_skimming(source: str, span: ModuleSpan, jobs: int) -> bool:
+    """Whether the module may have enough functions (each has a `function` keyword) to skim it."""
+    return can_fork(jobs) and source.count("function", span.start, span.end) > MIN_FUNCTIONS
 
 
 def compile_bodies(declarations: Declarations, jobs: int, fast: bool, lenient: bool) -> ParallelResult:
-    typed = declarations.typed
+    """Rounds 1 and 2, for a module parsed whole."""
     ranges = _split(declarations.funcs, jobs)
-    context = multiprocessing.get_context("fork")
-    workers = []
-    for first, last in ranges:
-        parent_end, child_end = context.Pipe()
-        process = context.Process(target=_worker, args=(child_end, declarations, first, last, fast, lenient),
-                                  daemon=True)
-        process.start()
-        child_end.close()
-        workers.append((process, parent_end))
-    try:
-        checked = [connection.recv() for _, connection in workers]
-        if any(diagnostic is not None for diagnostic, *_ in checked):
-            for (_, connection), (diagnostic, *_) in zip(workers, checked):
-                if diagnostic is None:
-                    connection.send(None)  # stop: no layout is coming
-            _raise_first_error(checked)
-        for _, foreign_calls, math_imports, warnings, _stubs in checked:
-            for signature in foreign_calls:
-                typed.foreign_calls.setdefault(signature, len(typed.foreign_calls))
-            for name in math_imports:
-                if name not in typed.math_imports:
-                    typed.math_imports.append(name)
-            typed.warnings += warnings
-        for (first, _), (_, _, _, _, stubs) in zip(ranges, checked):
-            typed.functions[first:first + len(stubs)] = stubs
-        plan = plan_module(typed, fast)
-        for _, connection in workers:
-            connection.send((plan.layout, plan.func_types))
-        bodies: list[bytes] = []
-        for _, connection in workers:
-            functions, encoded = connection.recv()
-            plan.module.functions += functions
-            bodies += encoded
-    finally:
-        for process, connection in workers:
+    with _Workers(_worker, (declarations, fast, lenient), ranges) as workers:
+        plan, bodies = _check_and_lower(workers, ranges, declarations.typed, fast)
+    return _finish(plan, declarations.typed, bodies)
+
+
+def compile_skimmed(source: str, span: ModuleSpan, functions: list[tuple[int, int]], declarations: Declarations,
+                    jobs: int, fast: bool, lenient: bool) -> ParallelResult | None:
+    """Rounds 0, 1 and 2, for a skimmed module (`functions`: each function's range of text, from the skim) whose
+    declarations are those of `check.module.declare_without_bodies`. None when a body must be parsed otherwise."""
+    ranges = _split(declarations.funcs, jobs)
+    args = (source, span, functions, declarations, fast, lenient)
+    with _Workers(_skimmed_worker, args, ranges) as workers:
+        replies = workers.receive()
+        if any(reply is None for reply in replies):
+            workers.stop()
+            return None
+        facts = [fact for reply in replies for fact in reply]
+        declare_signatures(declarations, facts)  # the first error in module order, if any
+        workers.send(facts)
+        plan, bodies = _check_and_lower(workers, ranges, declarations.typed, fast)
+    return _finish(plan, declarations.typed, bodies)
+
+
+class _Workers:
+    """One forked process per range of functions, each with a pipe; `with` stops them all on an error."""
+
+    def __init__(self, target: Callable, args: tuple, ranges: list[tuple[int, int]]) -> None:
+        context = multiprocessing.get_context("fork")
+        self.processes = []
+        self.connections = []
+        for first, last in ranges:
+            parent_end, child_end = context.Pipe()
+            process = context.Process(target=target, args=(child_end, *args, first, last), daemon=True)
+            process.start()
+            child_end.close()
+            self.processes.append(process)
+            self.connections.append(parent_end)
+
+    def receive(self) -> list:
+        return [connection.recv() for connection in self.connections]
+
+    def send(self, message: object) -> None:
+        for connection in self.connections:
+            connection.send(message)
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.is_alive():
+                process.terminate()
+
+    def __enter__(self) -> _Workers:
+        return self
+
+    def __exit__(self, error_type, error, traceback) -> None:
+        if error_type is not None:
+            self.stop()
+        for process, connection in zip(self.processes, self.connections):
             connection.close()
             process.join(timeout=60)
-            if process.is_alive():  # it died or hung: never leave a stray process behind
-                process.terminate()
+            if process.is_alive():  # it hung: never leave a stray process behind
+                process.kill()
+                process.join()
+
+
+def _check_and_lower(workers: _Workers, ranges: list[tuple[int, int]], typed: ir.TypedModule, fast: bool
+                     ) -> tuple[Plan, list[bytes]]:
+    """The parent's side of rounds 1 and 2."""
+    checked = workers.receive()
+    for diagnostic, *_ in checked:
+        if diagnostic is not None:
+            raise CompileError(diagnostic.code, diagnostic.message, diagnostic.loc)
+    for _, foreign_calls, math_imports, warnings, _stubs in checked:
+        for signature in foreign_calls:
+            typed.foreign_calls.setdefault(signature, len(typed.foreign_calls))
+        for name in math_imports:
+            if name not in typed.math_imports:
+                typed.math_imports.append(name)
+        typed.warnings += warnings
+    for (first, _), (_, _, _, _, stubs) in zip(ranges, checked):
+        typed.functions[first:first + len(stubs)] = stubs
+    plan = plan_module(typed, fast)
+    workers.send((plan.layout, plan.func_types))
+    bodies: list[bytes] = []
+    for functions, encoded in workers.receive():
+        plan.module.functions += functions
+        bodies += encoded
+    return plan, bodies
+
+
+def _finish(plan: Plan, typed: ir.TypedModule, bodies: list[bytes]) -> ParallelResult:
     lowered = finish_module(plan, typed)
     bodies += [encode_function_body(f) for f in lowered.module.functions[len(bodies):]]
     return ParallelResult(lowered, bodies)
@@ -108,7 +178,28 @@ def _split(funcs: list, jobs: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in ranges if b > a]
 
 
-def _worker(connection, declarations: Declarations, first: int, last: int, fast: bool, lenient: bool) -> None:
+def _skimmed_worker(connection, source: str, span: ModuleSpan, functions: list[tuple[int, int]],
+                    declarations: Declarations, fast: bool, lenient: bool, first: int, last: int) -> None:
+    """Round 0, then rounds 1 and 2."""
+    try:
+        decls = parse_functions(source, span, functions[first:last])
+    except (FastPathUnavailable, RecursionError):
+        connection.send(None)
+        return
+    facts = []
+    for decl in decls:
+        sig, replaces = body_facts(declarations, decl)
+        facts.append((sig, replaces))
+        if isinstance(sig, Diagnostic) and not replaces:  # an error whatever the other functions say
+            break
+    connection.send(facts)
+    declare_signatures(declarations, connection.recv())
+    declarations.funcs[first:last] = decls
+    _worker(connection, declarations, fast, lenient, first, last)
+
+
+def _worker(connection, declarations: Declarations, fast: bool, lenient: bool, first: int, last: int) -> None:
+    """Rounds 1 and 2."""
     typed = declarations.typed
     try:
         functions = [check_body(declarations, index, lenient) for index in range(first, last)]
@@ -120,19 +211,16 @@ def _worker(connection, declarations: Declarations, first: int, last: int, fast:
         return
     stubs = [ir.Function(f.name, f.params, [], f.result, f.result_type, [], f.loc) for f in functions]
     connection.send((None, list(typed.foreign_calls), list(typed.math_imports), list(typed.warnings), stubs))
-    message = connection.recv()
-    if message is None:  # another worker found an error
-        return
-    layout, func_types = message
+    layout, func_types = connection.recv()
     lowered = [lower_function(f, func_types[first + i], layout) for i, f in enumerate(functions)]
     encoded = [encode_function_body(f) for f in lowered]
     named = [wasm.Function(f.type_index, [], f.locals, f.debug_name, f.local_names) for f in lowered]
     connection.send((named, encoded))
-    connection.close()
+    _exit_now()
 
 
-def _raise_first_error(checked: list[tuple]) -> None:
-    for diagnostic, *_ in checked:
-        if diagnostic is not None:
-            error = CompileError(diagnostic.code, diagnostic.message, diagnostic.loc)
-            raise error
+def _exit_now() -> None:
+    """End the worker without freeing its trees object by object (tens of milliseconds the parent would wait)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

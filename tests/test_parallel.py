@@ -1,4 +1,8 @@
-"""Function bodies compiled in several processes give the same bytes, the same imports and the same first error."""
+"""Function bodies compiled in several processes give the same bytes, the same imports and the same first error.
+
+Big modules are only skimmed by the parent: the workers parse the bodies and say what the signatures are (round 0
+of `parallel`); parse errors, signature errors, table errors and type errors keep the order of a one-process run.
+"""
 
 from __future__ import annotations
 
@@ -67,3 +71,162 @@ def test_lenient_warnings_are_merged_in_order() -> None:
     assert [w.loc for w in results[0].typed.warnings] == [w.loc for w in results[1].typed.warnings]
     assert len(results[0].typed.warnings) == 2
     assert results[0].wasm() == results[1].wasm()
+
+
+# ---- the parent only skims: the workers parse the bodies (round 0)
+
+
+@pytest.fixture
+def skim_outcomes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What each parallel.compile_skimmed call did: "compiled", "fallback" (the ordinary path took over) or the
+    code of the error it raised."""
+    outcomes: list[str] = []
+    original = parallel.compile_skimmed
+
+    def spy(*args, **kwargs):
+        try:
+            result = original(*args, **kwargs)
+        except CompileError as error:
+            outcomes.append(error.diagnostic.code)
+            raise
+        outcomes.append("fallback" if result is None else "compiled")
+        return result
+
+    monkeypatch.setattr(parallel, "compile_skimmed", spy)
+    return outcomes
+
+
+def edited(source: str, edits: dict[int, str]) -> str:
+    """`source` (from module_source) with the line of function f{i} replaced by edits[i] for each i."""
+    lines = source.split("\n")
+    for i, line in edits.items():
+        at = next(k for k, text in enumerate(lines) if text.startswith(f"  function f{i}("))
+        lines[at] = line
+    return "\n".join(lines)
+
+
+def outcomes(source: str, **options) -> list[bytes | tuple]:
+    """The output (or the error's code, position and message) with -j1, -j2 and -j3."""
+    results: list[bytes | tuple] = []
+    for jobs in (1, 2, 3):
+        try:
+            results.append(compile_source(source, "many.js", Options(jobs=jobs, **options)).wasm())
+        except CompileError as error:
+            results.append((error.diagnostic.code, error.diagnostic.loc, error.diagnostic.message))
+    return results
+
+
+def the_same(source: str, **options) -> bytes | tuple:
+    first, *others = outcomes(source, **options)
+    assert all(other == first for other in others)
+    return first
+
+
+def test_the_parent_holds_no_function_body(skim_outcomes: list[str]) -> None:
+    compiled = compile_source(module_source(COUNT), "many.js", Options(jobs=2))
+    funcs = [stmt for stmt in compiled.tree.body if type(stmt).__name__ == "FuncDecl"]
+    assert len(funcs) == COUNT and not any(f.body for f in funcs)
+    assert skim_outcomes == ["compiled"] and "parse" in compiled.timings
+
+
+def test_return_types_from_the_last_statement_reach_calls_in_other_workers(skim_outcomes: list[str]) -> None:
+    """f1 (first worker) calls the last function, whose result type only its last statement says (an earlier
+    `return` in it is checked against it); the last function calls f2 back, whose result is a double (as f3's)."""
+    last = COUNT - 1
+    source = edited(module_source(COUNT), {
+        1: f"  function f1(x, d) {{ x = x|0; d = +d; d = +f{last}(x, 1.0); x = ~~d; return x|0; }}",
+        2: "  function f2(x, d) { x = x|0; d = +d; if (x) return +(d * 2.0); return +d; }",
+        3: "  function f3(x, d) { x = x|0; d = +d; d = +f2(x, d); return (x + 3)|0; }",
+        last: f"  function f{last}(x, d) {{ x = x|0; d = +d; if (x) return +d; d = +f2(x, d); return +(d + 1.0); }}",
+    })
+    assert isinstance(the_same(source), bytes)
+    assert skim_outcomes == ["compiled"] * 2
+
+
+def test_a_call_that_does_not_match_a_signature_from_another_worker(skim_outcomes: list[str]) -> None:
+    last = COUNT - 1
+    source = edited(module_source(COUNT), {
+        3: f"  function f3(x, d) {{ x = x|0; d = +d; x = f{last}(x, d)|0; d = +f{last}(x, d); return x|0; }}",
+    })
+    code, loc, _ = the_same(source)
+    assert code == "T007" and loc.line == 12
+    assert skim_outcomes == ["T007"] * 2  # found by the workers' checks, not by a fallback
+
+
+@pytest.mark.parametrize("late, early", [(COUNT - 3, 4), (4, COUNT - 3), (COUNT - 3, COUNT - 6), (4, 7)])
+def test_signature_errors_in_order(late: int, early: int, skim_outcomes: list[str]) -> None:
+    """A missing parameter annotation (A001) and a last statement that is no annotated return (A003), in the
+    same or different workers: the first in module order wins, as with -j1."""
+    source = edited(module_source(COUNT), {
+        late: f"  function f{late}(x, d) {{ x = x|0; return (x + 1)|0; }}",
+        early: f"  function f{early}(x, d) {{ x = x|0; d = +d; return x; }}",
+    })
+    code, loc, _ = the_same(source)
+    assert (code, loc.line) == (("A001", 9 + late) if late < early else ("A003", 9 + early))
+    assert skim_outcomes == [code] * 2
+
+
+@pytest.mark.parametrize("syntax, typing", [(5, COUNT - 3), (COUNT - 3, 5), (COUNT - 3, COUNT - 2), (6, 5)])
+def test_a_syntax_error_in_a_body_comes_before_any_type_error(syntax: int, typing: int,
+                                                              skim_outcomes: list[str]) -> None:
+    source = edited(module_source(COUNT, broken=(typing,)), {
+        syntax: f"  function f{syntax}(x, d) {{ x = x|0; d = +d; x = (x + ; return x|0; }}",
+    })
+    code, loc, _ = the_same(source)
+    assert (code, loc.line) == ("E002", 9 + syntax)
+    assert skim_outcomes == ["fallback"] * 2
+
+
+def test_syntax_errors_in_both_workers() -> None:
+    source = edited(module_source(COUNT), {
+        i: f"  function f{i}(x, d) {{ x = x|0; d = +d; x = (x + ; return x|0; }}" for i in (COUNT - 5, 7)
+    })
+    code, loc, _ = the_same(source)
+    assert (code, loc.line) == ("E002", 9 + 7)
+
+
+@pytest.mark.parametrize("body", ["x++;", "function inner() {}", "x = 'text';"])
+def test_bodies_the_fast_parser_leaves_to_esprima(body: str, skim_outcomes: list[str]) -> None:
+    """Valid JavaScript outside the fast parser's subset: the ordinary path decides (an asm.js error here)."""
+    at = COUNT - 4
+    source = edited(module_source(COUNT, broken=(3,)), {
+        at: f"  function f{at}(x, d) {{ x = x|0; d = +d; {body} return x|0; }}",
+    })
+    results = outcomes(source)
+    assert results[0] == results[1] == results[2] and isinstance(results[0], tuple)
+    assert skim_outcomes == ["fallback"] * 2
+
+
+def test_a_declaration_error_is_reported_as_with_one_process(skim_outcomes: list[str]) -> None:
+    """A name declared twice late in the module (found by the parent) and a signature error early (found by a
+    worker): the signature error comes first, as with -j1."""
+    source = edited(module_source(COUNT), {
+        COUNT - 2: "  function f1(x, d) { x = x|0; d = +d; return x|0; }",
+        5: "  function f5(x, d) { x = x|0; d = +d; return x; }",
+    })
+    code, loc, _ = the_same(source)
+    assert (code, loc.line) == ("A003", 9 + 5)
+    assert skim_outcomes == []  # the declarations failed in the parent: the ordinary path from the start
+
+
+def test_function_tables_and_exports_use_the_workers_signatures(skim_outcomes: list[str]) -> None:
+    table = f"  var table = [f1, f2, f3, f{COUNT - 2}];"
+    source = module_source(COUNT).replace("  return {", table + "\n  return {")
+    assert isinstance(the_same(source), bytes)
+    mixed = edited(source, {COUNT - 2: f"  function f{COUNT - 2}(x, d) {{ x = x|0; d = +d; return +d; }}"})
+    code, _, _ = the_same(mixed)
+    assert code == "M012"
+    assert skim_outcomes == ["compiled", "compiled", "M012", "M012"]
+
+
+def test_almost_asm_growth_function_in_a_worker(skim_outcomes: list[str]) -> None:
+    grow = ("  function f7(newBuffer) { if (byteLength(newBuffer) & 16777215 || byteLength(newBuffer) <= 16777215) "
+            "return false; H32 = new Int32View(newBuffer); buffer = newBuffer; return true; }")
+    source = module_source(COUNT).replace('"use asm";', '"almost asm";').replace(
+        "  var H32 = new stdlib.Int32Array(heap);",
+        "  var Int32View = stdlib.Int32Array;\n  var H32 = new Int32View(heap);\n  var byteLength = stdlib.byteLength;")
+    source = edited(source.replace("function Many(stdlib, foreign, heap)", "function Many(stdlib, foreign, buffer)")
+                    .replace("(heap)", "(buffer)"), {7: grow})
+    source = source.replace("(f7(x, +d)|0)", "(f7(x)|0)")
+    assert isinstance(the_same(source), bytes)
+    assert skim_outcomes == ["compiled"] * 2

@@ -7,6 +7,7 @@ Expression methods return `(asm.js type, IR node)`.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import ClassVar
 
 from asm2wasm.check import ir
@@ -32,11 +33,23 @@ from asm2wasm.frontend import nodes as n
 
 # Types whose values must be coerced before most uses (§2.1): using one uncoerced is error T021.
 NEEDS_COERCION = frozenset(("intish", "floatish", "double?", "float?"))
+FIXNUM_END = 1 << 31  # literals below it are fixnums (§2.1)
 # Bitwise operators for which `x OP 0` is x itself (they only coerce the type).
 _IDENTITY_WITH_ZERO = frozenset(("|", "^", "<<", ">>", ">>>"))
 
 
 # ---- the checker -----------------------------------------------------------------------------------------------
+
+
+class _ByNodeType(dict):
+    """node type -> checker method; `otherwise` for any other type."""
+
+    def __init__(self, otherwise, methods: dict) -> None:
+        super().__init__(methods)
+        self.otherwise = otherwise
+
+    def __missing__(self, node_type: type):
+        return self.otherwise
 
 
 class FunctionChecker(CallChecks):
@@ -205,11 +218,12 @@ class FunctionChecker(CallChecks):
 
     def check_effect(self, expr: n.Node):
         """An expression evaluated for its effects (§6.5.2): a bare call here is a call returning void."""
-        if isinstance(expr, n.Call) and self._binding_kind(expr.callee) not in ("math", "fround"):
+        node_type = type(expr)
+        if node_type is n.Call and self._binding_kind(expr.callee) not in ("math", "fround"):
             return self.check_call(expr, "void")[1]
-        if isinstance(expr, n.Seq):
+        if node_type is n.Seq:
             return ir.Comma(None, [self.check_effect(e) for e in expr.exprs], None)
-        return self.check_expr(expr)[1]
+        return self._EXPRESSIONS[node_type](self, expr)[1]
 
     def check_condition(self, expr: n.Node):
         kind, value = self.check_expr(expr)
@@ -220,13 +234,20 @@ class FunctionChecker(CallChecks):
     # ---- §6.8 expressions
 
     def check_expr(self, expr: n.Node) -> tuple[str, object]:
-        method = self._EXPRESSIONS.get(type(expr))
-        if method is None:
-            what = expr.what if isinstance(expr, n.Unsupported) else _describe(expr)
-            raise CompileError("T018", f"{what} is not allowed in asm.js", expr.loc)
-        return method(self, expr)
+        """(type, IR) of an expression. The hot paths call `self._EXPRESSIONS[type(expr)](self, expr)` themselves:
+        the same, one Python call less."""
+        return self._EXPRESSIONS[type(expr)](self, expr)
+
+    def _unsupported(self, expr: n.Node):
+        what = expr.what if isinstance(expr, n.Unsupported) else _describe(expr)
+        raise CompileError("T018", f"{what} is not allowed in asm.js", expr.loc)
 
     def _num(self, expr: n.Num):
+        """A literal (§6.6.1): the common cases without `literal_type`'s general path (the hot path of checking)."""
+        if expr.is_double:
+            return "double", ir.Const("f64", float(expr.value))
+        if expr.value < FIXNUM_END:
+            return "fixnum", ir.Const("i32", expr.value)
         return literal_type(expr)
 
     def _name(self, expr: n.Name):
@@ -275,20 +296,24 @@ class FunctionChecker(CallChecks):
 
     def _binary(self, expr: n.Binary):
         op = expr.op
-        if op == "|" and self._is_coercible_call(expr.left) and literal_value(expr.right) == ("i32", 0):
-            return self.check_call(expr.left, "signed")
+        left_node, right_node = expr.left, expr.right
+        if op == "|" and type(left_node) is n.Call and self._is_coercible_call(left_node) \
+                and literal_value(right_node) == ("i32", 0):
+            return self.check_call(left_node, "signed")
         if op in INT_ADDITIVE:
             kind, value, _ = self._additive(expr)
             return kind, value
-        left_kind, left = self.check_expr(expr.left)
-        right_kind, right = self.check_expr(expr.right)
+        expressions = self._EXPRESSIONS
+        left_kind, left = expressions[type(left_node)](self, left_node)
+        right_kind, right = expressions[type(right_node)](self, right_node)
         if op == "*" and is_a(left_kind, "int") and is_a(right_kind, "int"):
             return "intish", self._int_product(expr, left, right)
-        for lt, rt, result, opcode in BINARY.get(op, ()):
-            if is_a(left_kind, lt) and is_a(right_kind, rt):
-                if op in _IDENTITY_WITH_ZERO and isinstance(right, ir.Const) and right.value == 0:
-                    return result, left  # `x|0`, `x>>>0`: a type coercion, no instruction
-                return result, ir.Binop(WASM_TYPE[result], opcode, left, right)
+        row = _binary_row(op, left_kind, right_kind)
+        if row is not None:
+            result, opcode = row
+            if op in _IDENTITY_WITH_ZERO and isinstance(right, ir.Const) and right.value == 0:
+                return result, left  # `x|0`, `x>>>0`: a type coercion, no instruction
+            return result, ir.Binop(WASM_TYPE[result], opcode, left, right)
         if op not in BINARY:
             raise CompileError("T018", f"operator `{op}` is not allowed in asm.js", expr.loc)
         raise _operand_error(op, left_kind, right_kind, expr.loc)
@@ -308,7 +333,7 @@ class FunctionChecker(CallChecks):
                 if is_a(left_kind, lt) and is_a(right_kind, rt):
                     return result, ir.Binop(WASM_TYPE[result], opcode, left, right), 0
             raise _operand_error(expr.op, left_kind, right_kind, expr.loc)
-        kind, value = self.check_expr(expr)
+        kind, value = self._EXPRESSIONS[type(expr)](self, expr)
         return kind, value, 1 if is_a(kind, "int") else 0
 
     @staticmethod
@@ -344,7 +369,7 @@ class FunctionChecker(CallChecks):
             return self._store(expr)
         if not isinstance(target, n.Name):
             raise CompileError("T004", "only variables and heap elements can be assigned", expr.loc)
-        kind, value = self.check_expr(expr.value)
+        kind, value = self._EXPRESSIONS[type(expr.value)](self, expr.value)
         local = self.locals.get(target.id)
         if local is not None:
             declared, index = local
@@ -369,6 +394,10 @@ class FunctionChecker(CallChecks):
     def _heap_access(self, expr: n.Index) -> tuple[HeapView, ir.HeapAddress]:
         view = self._view_of(expr.obj, expr.index)
         index = expr.index
+        if type(index) is n.Binary and index.op == ">>":  # the usual `view[e >> k]`, without the general path
+            amount = index.right
+            if type(amount) is n.Num and not amount.is_double and amount.value == SHIFT_OF_SIZE[view.size]:
+                return view, self._shifted_address(index.left, view)
         literal = literal_value(index)
         if literal is not None:
             # A negative index is simply out of bounds (V8 accepts `H8[-7]`; it reads undefined).
@@ -388,7 +417,7 @@ class FunctionChecker(CallChecks):
 
     def _shifted_address(self, base_node: n.Node, view: HeapView) -> ir.HeapAddress:
         """`view[e >> k]` reads byte address `e & -size` (asm.js never reads unaligned)."""
-        kind, base = self.check_expr(base_node)
+        kind, base = self._EXPRESSIONS[type(base_node)](self, base_node)
         if not is_a(kind, "intish"):
             raise CompileError("T011", f"a heap index must be intish, not {kind}", base_node.loc)
         if isinstance(base, ir.Const):
@@ -411,16 +440,25 @@ class FunctionChecker(CallChecks):
 
     def _store(self, expr: n.Assign):
         view, addr = self._heap_access(expr.target)
-        kind, value = self.check_expr(expr.value)
+        kind, value = self._EXPRESSIONS[type(expr.value)](self, expr.value)
         if not any(is_a(kind, allowed) for allowed in view.store_types):
             raise CompileError("T012", f"cannot store a value of type {kind} into a {view.ctor}", expr.loc)
         vt = WASM_TYPE[kind]
         return kind, ir.Store(vt, view, addr, value, STORE_CONVERSIONS.get((vt, view.valtype)))
 
-    _EXPRESSIONS: ClassVar[dict] = {
+    _EXPRESSIONS: ClassVar[dict] = _ByNodeType(_unsupported, {
         n.Num: _num, n.Name: _name, n.Unary: _unary, n.Binary: _binary, n.Cond: _cond, n.Seq: _seq,
         n.Assign: _assign, n.Index: _index, n.Call: CallChecks._call,
-    }
+    })
+
+
+@cache
+def _binary_row(op: str, left: str, right: str) -> tuple[str, str] | None:
+    """(result type, opcode) of the first BINARY row of `op` that takes operands of these types (§8.2)."""
+    for lt, rt, result, opcode in BINARY.get(op, ()):
+        if is_a(left, lt) and is_a(right, rt):
+            return result, opcode
+    return None
 
 
 _KIND_WORDS = {

@@ -3,12 +3,17 @@
 Order of work: module parameters and directive; the module's statements in their required order (globals and
 imports, function declarations, function tables, the export); every function's signature from its annotations;
 then the function bodies (`check/function.py`), which see every signature and table.
+
+A module whose function bodies are parsed in other processes (`asm2wasm/parallel.py`) is declared in two steps:
+`declare_without_bodies` (everything but the signatures, tables and export), then `declare_signatures` with what
+each body says (`body_facts`); the result and the first error are those of `check_declarations`, provided the first
+step found no error (otherwise check the whole module the ordinary way: which error comes first depends on the bodies).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from asm2wasm.check import ir
 from asm2wasm.check.annotations import literal_value, signature_of
@@ -16,7 +21,7 @@ from asm2wasm.check.env import Binding, FuncSig, GlobalEnv
 from asm2wasm.check.function import FunctionChecker
 from asm2wasm.check.growth import check_replace_memory, is_replace_memory
 from asm2wasm.check.types import FROUND, HEAP_VIEWS, MATH_CONSTANTS, MATH_FUNCS, STDLIB_CONSTANTS
-from asm2wasm.diagnostics import CompileError
+from asm2wasm.diagnostics import CompileError, Diagnostic
 from asm2wasm.frontend import nodes as n
 
 _PHASES = ("globals", "functions", "tables", "export")
@@ -35,6 +40,14 @@ class Declarations:
     env: GlobalEnv
     typed: ir.TypedModule
     funcs: list[n.FuncDecl]
+    # Of a module whose bodies are parsed elsewhere (`declare_without_bodies`): its function tables and export,
+    # checked once the signatures are known (`declare_signatures`).
+    pending: list[n.Node] = field(default_factory=list)
+
+
+# What the body of a function says about its declaration (`body_facts`): its signature, or why it has none; and
+# whether it has the shape of an "almost asm" module's heap replacement function.
+BodyFacts = tuple[FuncSig | Diagnostic, bool]
 
 
 def check_module(module: n.Module, lenient: bool = False, progress: Progress | None = None) -> ir.TypedModule:
@@ -64,6 +77,50 @@ def check_body(declarations: Declarations, index: int, lenient: bool = False) ->
 
 def check_declarations(module: n.Module) -> Declarations:
     """§6.1-6.3: parameters, globals and imports, function signatures, function tables and the export."""
+    return _check_statements(module, _declare_function, defer=False)
+
+
+def declare_without_bodies(module: n.Module) -> Declarations:
+    """§6.1-6.3 for a module whose function bodies are not parsed (empty): parameters, globals and imports, the
+    functions' names; the signatures (None until then), function tables and export wait for `declare_signatures`.
+
+    The first error here is not necessarily the one `check_declarations` reports first (a signature error can come
+    before it): on an error, check the whole module instead.
+    """
+    return _check_statements(module, _declare_name, defer=True)
+
+
+def body_facts(declarations: Declarations, decl: n.FuncDecl) -> BodyFacts:
+    """What `decl`'s parsed body tells its declaration: (signature or its error, replaces the heap)."""
+    env, typed = declarations.env, declarations.typed
+    replaces = typed.almost_asm and is_replace_memory(env, decl)
+    try:
+        return signature_of(env, decl), replaces
+    except CompileError as error:
+        return error.diagnostic, replaces
+
+
+def declare_signatures(declarations: Declarations, facts: list[BodyFacts]) -> None:
+    """Completes `declare_without_bodies` with the `body_facts` of every function, in order: the first error is the
+    one `check_declarations` reports first. `facts` may stop after the first function with a signature error."""
+    env, typed = declarations.env, declarations.typed
+    for index, (sig, replaces) in enumerate(facts):
+        if typed.almost_asm and typed.grow_function is None and replaces:
+            sig = _grow_signature(typed, index)
+        elif isinstance(sig, Diagnostic):
+            raise CompileError(sig.code, sig.message, sig.loc)
+        env.sigs[index] = sig
+    for stmt in declarations.pending:
+        if isinstance(stmt, n.VarDecl):
+            _check_tables(env, typed, stmt)
+        else:
+            _check_export(env, typed, stmt)
+    declarations.pending = []
+
+
+def _check_statements(module: n.Module, declare: Callable[[GlobalEnv, ir.TypedModule, n.FuncDecl], None],
+                      defer: bool) -> Declarations:
+    """The module's statements in order; `defer`: keep the function tables and the export for later."""
     if len(module.params) > 3:
         raise CompileError("M001", f"a module takes at most three parameters, this one has {len(module.params)}",
                            module.loc)
@@ -79,6 +136,7 @@ def check_declarations(module: n.Module) -> Declarations:
                            f"\"{first.expr.value}\"", first.loc)
     funcs: list[n.FuncDecl] = []
     export: n.Return | None = None
+    pending: list[n.Node] = []
     phase = 0
     for stmt in module.body:
         kind = _statement_phase(stmt)
@@ -94,21 +152,30 @@ def check_declarations(module: n.Module) -> Declarations:
             for name, init, loc in stmt.decls:
                 _check_global(env, typed, name, init, loc)
         elif kind == "functions":
-            _declare_function(env, typed, stmt)
+            declare(env, typed, stmt)
             funcs.append(stmt)
+        elif kind == "tables" and not defer:
+            _check_tables(env, typed, stmt)
         elif kind == "tables":
-            for name, init, loc in stmt.decls:
-                try:
-                    _check_table(env, typed, name, init, loc)
-                except CompileError as error:
-                    raise CompileError(error.diagnostic.code, error.diagnostic.message, loc) from None
+            pending.append(stmt)
         else:
             export = stmt
     if export is None:
         raise CompileError("M013", "the module does not end with an export: `return f;` or `return {name: f};`",
                            module.loc)
-    _check_export(env, typed, export)
-    return Declarations(env, typed, funcs)
+    if defer:
+        pending.append(export)
+    else:
+        _check_export(env, typed, export)
+    return Declarations(env, typed, funcs, pending)
+
+
+def _check_tables(env: GlobalEnv, typed: ir.TypedModule, stmt: n.VarDecl) -> None:
+    for name, init, loc in stmt.decls:
+        try:
+            _check_table(env, typed, name, init, loc)
+        except CompileError as error:
+            raise CompileError(error.diagnostic.code, error.diagnostic.message, loc) from None
 
 
 def _statement_phase(stmt: n.Node) -> str | None:
@@ -264,13 +331,30 @@ def _heap_view(env: GlobalEnv, init: n.New) -> Binding:
 
 
 def _declare_function(env: GlobalEnv, typed: ir.TypedModule, decl: n.FuncDecl) -> None:
+    _check_new_function(env, decl)
+    replaces = typed.almost_asm and typed.grow_function is None and is_replace_memory(env, decl)
+    sig = _grow_signature(typed, len(env.sigs)) if replaces else signature_of(env, decl)
+    _add_function(env, typed, decl, sig)
+
+
+def _declare_name(env: GlobalEnv, typed: ir.TypedModule, decl: n.FuncDecl) -> None:
+    """A function whose body is not parsed yet: its name now, its signature later (`declare_signatures`)."""
+    _check_new_function(env, decl)
+    _add_function(env, typed, decl, None)
+
+
+def _check_new_function(env: GlobalEnv, decl: n.FuncDecl) -> None:
     if env.bindings.get(decl.name, Binding("none")).kind == "func":
         raise CompileError("M014", f"function `{decl.name}` is declared twice", decl.loc)
-    if typed.almost_asm and typed.grow_function is None and is_replace_memory(env, decl):
-        typed.grow_function = len(env.sigs)
-        sig = FuncSig(("int",), "signed")
-    else:
-        sig = signature_of(env, decl)
+
+
+def _grow_signature(typed: ir.TypedModule, index: int) -> FuncSig:
+    """Function `index` is the heap replacement function of an "almost asm" module (`check/growth.py`)."""
+    typed.grow_function = index
+    return FuncSig(("int",), "signed")
+
+
+def _add_function(env: GlobalEnv, typed: ir.TypedModule, decl: n.FuncDecl, sig: FuncSig | None) -> None:
     _define(env, decl.name, Binding("func", index=len(env.sigs)), decl.loc)
     env.sigs.append(sig)
     typed.functions.append(None)  # filled in once the body is checked

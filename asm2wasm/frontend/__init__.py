@@ -4,6 +4,10 @@
 (`extract`), then parses only the module: with the fast asm.js parser (`parser`, the default), which hands the module
 to the reference path when it meets anything outside its subset or a syntax error; or with the reference path itself
 (esprima, then `esprima_adapter`). Both give identical trees (`nodes.dump`), positions and errors included.
+
+For the parallel compile of big modules, `skim_module` parses a module without its function bodies and
+`parse_functions` parses some of its function declarations (in another process): together, the fast parser's tree.
+They raise FastPathUnavailable where `parse` would not use the fast parser alone: then use `parse`.
 """
 
 from __future__ import annotations
@@ -13,16 +17,20 @@ from typing import Literal
 from asm2wasm.frontend import nodes
 from asm2wasm.frontend.extract import ModuleSpan, find_modules, select_module
 from asm2wasm.frontend.parser import FastPathUnavailable, parse_module
+from asm2wasm.frontend.skim import Skimmed, parse_functions, skim_module
 from asm2wasm.frontend.source import decode_source, read_source
 
 __all__ = [
     "FastPathUnavailable",
     "ModuleSpan",
+    "Skimmed",
     "decode_source",
     "find_modules",
     "parse",
+    "parse_functions",
     "read_source",
     "select_module",
+    "skim_module",
 ]
 
 Frontend = Literal["fast", "esprima", "fast-only"]

@@ -42,6 +42,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Callable
+from itertools import accumulate, islice
 
 from asm2wasm.diagnostics import Loc
 from asm2wasm.frontend import nodes as N
@@ -95,7 +96,9 @@ _new_loc = object.__new__
 _set_line = Loc.line.__set__  # type: ignore[attr-defined]
 _set_col = Loc.col.__set__  # type: ignore[attr-defined]
 CASE_END = frozenset(["case", "default", "}"])
-_LINE_END = re.compile(r"\r\n|[\n\r\u2028\u2029]")  # CR LF ends one line
+_TERMINATORS = "\n\r\u2028\u2029"
+# A line and its end (CR LF ends one line; the last line may have none: matching it keeps findall linear).
+_LINE = re.compile(r"[^\n\r\u2028\u2029]*+(?:\r\n|[\n\r\u2028\u2029]|\Z)")
 
 
 class FastPathUnavailable(Exception):
@@ -123,7 +126,25 @@ def parse_module(source: str, span: ModuleSpan) -> N.Module:
 
 def _line_starts(source: str, span: ModuleSpan) -> list[int]:
     """Offsets where the module's lines start (the first one before the module, at its line's start)."""
-    return [span.start - span.col, *(m.end() for m in _LINE_END.finditer(source, span.start, span.end))]
+    return [span.start - span.col, *line_ends(source, span.start, span.end)]
+
+
+def line_ends(source: str, start: int, end: int) -> list[int]:
+    """The offsets just past each line terminator in source[start:end] (CR LF counts once), found at C speed."""
+    lines = _LINE.findall(source, start, end)
+    while lines and (not lines[-1] or lines[-1][-1] not in _TERMINATORS):  # the unterminated last line, the end
+        lines.pop()
+    return list(islice(accumulate(map(len, lines), initial=start), 1, None))
+
+
+def lines_from(source: str, span: ModuleSpan, start: int, end: int) -> tuple[list[int], int]:
+    """The line table of source[start:end] (a part of the module at `span` that starts at a token): the offsets where
+    its lines start, the first one at or before `start`, and the line number of that first one."""
+    before = sum(source.count(t, span.start, start) for t in _TERMINATORS) - source.count("\r\n", span.start, start)
+    if not before:
+        return [span.start - span.col, *line_ends(source, start, end)], span.line
+    first = max(source.rfind(t, span.start, start) for t in _TERMINATORS) + 1
+    return [first, *line_ends(source, start, end)], span.line + before
 
 
 def _is_name(token: str) -> bool:
@@ -139,6 +160,7 @@ class _Parser:
 
     __slots__ = (
         "array",
+        "first_line",
         "hi",
         "i",
         "in_function",
@@ -154,7 +176,9 @@ class _Parser:
         "toks",
     )
 
-    def __init__(self, source: str, span: ModuleSpan, tokens: list[str], starts: list[int]) -> None:
+    def __init__(self, source: str, span: ModuleSpan, tokens: list[str], starts: list[int],
+                 lines: tuple[list[int], int] | None = None) -> None:
+        """`lines`: the line table of the tokens' text (`lines_from`) when they are not the whole module's."""
         self.src = source
         self.span = span
         self.toks = tokens
@@ -165,8 +189,8 @@ class _Parser:
         # the last array / object literal at module level: (its Unsupported stand-in, the literal itself)
         self.array: tuple[N.Node, N.ArrayLit] | None = None
         self.object: tuple[N.Node, N.ObjectLit] | None = None
-        self.line_starts = _line_starts(source, span)
-        self.line = span.line
+        self.line_starts, self.first_line = lines or (_line_starts(source, span), span.line)
+        self.line = self.first_line
         self.lo = self.line_starts[0]
         self.hi = self.line_starts[1] if len(self.line_starts) > 1 else len(source) + 1
         self.statements: dict[str, Callable[[], N.Node]] = {
@@ -206,7 +230,7 @@ class _Parser:
     def _move_to_line(self, off: int) -> Loc:
         line_starts = self.line_starts
         k = bisect_right(line_starts, off) - 1
-        self.line = self.span.line + k
+        self.line = self.first_line + k
         self.lo = line_starts[k]
         self.hi = line_starts[k + 1] if k + 1 < len(line_starts) else len(self.src) + 1
         return Loc(self.line, off - self.lo)
@@ -317,13 +341,17 @@ class _Parser:
         self.i += 1
         name = self.name()
         params = self.parameters()
+        body = self.function_body()
+        return N.FuncDecl(name, params, body, loc, self.starts[self.i - 1] + 1)
+
+    def function_body(self) -> list[N.Node]:
+        """`{ statements }` of a function declaration."""
         self.expect("{")
         self.in_function = True
         try:
-            body = self.statements_until_brace()
+            return self.statements_until_brace()
         finally:
             self.in_function = False
-        return N.FuncDecl(name, params, body, loc, self.starts[self.i - 1] + 1)
 
     def block(self) -> N.Node:
         loc = self.loc(self.i)
@@ -338,7 +366,10 @@ class _Parser:
     def expression_statement(self) -> N.Node:
         start = self.i
         expr = self.expression()
-        self.semicolon()
+        if self.toks[self.i] == ";":
+            self.i += 1
+        else:
+            self.semicolon()
         return N.ExprStmt(expr, expr.loc if self.toks[start] != "(" else self.loc(start))
 
     def parenthesised(self) -> N.Node:
@@ -524,7 +555,7 @@ class _Parser:
     def unary(self) -> N.Node:
         """UnaryExpression and LeftHandSideExpression: prefix operators, then a primary and its postfixes.
 
-        The hot path of the parser: names and numbers are built here with the line cursor inlined.
+        The hot path of the parser: names and numbers are built here with the line cursor (`loc`) inlined.
         """
         i = self.i
         toks = self.toks
@@ -542,7 +573,14 @@ class _Parser:
             self.i = i + 1
         elif first in DIGITS:
             typed = self.numbers.get(token) or self.number_type(token)
-            node = N.Num(typed[0], typed[1], self.loc(i))
+            off = self.starts[i]
+            if self.lo <= off < self.hi:
+                loc = _new_loc(Loc)
+                _set_line(loc, self.line)
+                _set_col(loc, off - self.lo)
+            else:
+                loc = self._move_to_line(off)
+            node = N.Num(typed[0], typed[1], loc)
             self.i = i + 1
         elif token in UNARY:
             self.i = i + 1
@@ -551,7 +589,9 @@ class _Parser:
         elif token == "(":
             self.i = i + 1
             node = self.expression()
-            self.expect(")")
+            if toks[self.i] != ")":
+                raise self.fail("expected ')'")
+            self.i += 1
         else:
             node = self.other_primary(token, i)
         if toks[self.i] not in POSTFIX:

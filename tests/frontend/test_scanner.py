@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from asm2wasm.frontend import scanner
 from asm2wasm.frontend.scanner import END, PUNCTUATORS, scan, token_kind
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _tokens(text: str) -> list[str]:
@@ -116,3 +121,49 @@ def test_identifiers_are_ascii() -> None:
     assert _tokens("$a _b c1 HEAP32") == ["$a", "_b", "c1", "HEAP32"]
     assert _tokens("caf\u00e9") == ["caf", "\u00e9"]
     assert token_kind("if") == "identifier"  # keywords are identifiers to the scanner
+
+
+# ---- dense (minified) and spaced text are scanned two ways, with the same result
+
+
+def _both_ways(source: str, start: int = 0, end: int | None = None) -> tuple[list[str], list[int]]:
+    end = len(source) if end is None else end
+    results = []
+    for way in (scanner._scan_spaced, scanner._scan_dense):
+        tokens, starts = way(source, start, end)
+        while tokens and not tokens[-1]:
+            tokens.pop()
+            starts.pop()
+        results.append((tokens, starts))
+    assert results[0] == results[1]
+    return results[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "", " ", "a", "a ", " a", "a//c", "a/*c*/", "a /* c */ b // d\n e", "a/b/=c//d\n/*e*/f", "/**/a/**/",
+        "x=1;y=2;\r\n\u2028z", "a /* never closed", "a\u00a0b", "'s' \"t\" 'u\\'", "a\tb\vc\fd",
+    ],
+)
+def test_both_ways_agree(text: str) -> None:
+    _both_ways(text)
+    for start in range(len(text) + 1):
+        _both_ways(text, start, len(text))
+        _both_ways(text, 0, start)
+
+
+def test_both_ways_agree_on_every_fixture() -> None:
+    for path in sorted(REPO.glob("fixtures/*/*.js")):
+        source = path.read_text()
+        tokens, starts = _both_ways(source)
+        assert [source[s : s + len(t)] for t, s in zip(tokens, starts)] == tokens
+
+
+def test_minified_text_takes_the_dense_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    taken = []
+    monkeypatch.setattr(scanner, "_scan_dense", lambda *args: taken.append("dense") or ([], []))
+    monkeypatch.setattr(scanner, "_scan_spaced", lambda *args: taken.append("spaced") or ([], []))
+    scan("function f(a){a=a|0;return(a+1)|0}" * 10)
+    scan("function f(a) {\n  a = a | 0;\n  return (a + 1) | 0;\n}\n" * 10)
+    assert taken == ["dense", "spaced"]

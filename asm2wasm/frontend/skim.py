@@ -1,0 +1,174 @@
+"""Skimming a big module: its module-level statements parsed, its function bodies only delimited.
+
+The parallel compile (`asm2wasm/parallel.py`) must not parse function bodies in the parent process: the workers
+parse them. So the parent `skim`s the module:
+
+1. one regular expression finds every `{`, `}`, comment and string of the module (`findall` at C speed, offsets
+   from the running sum of the pieces' lengths, as in `scanner`); the braces give the pairs at the module's top
+   level. Comments and strings are skipped exactly as the scanner skips them, so a brace found here is a `{` or
+   `}` token of the scanner and nothing else; a quote or `/*` that opens nothing means a token the fast parser
+   rejects anyway: the skim gives up (FastPathUnavailable), as parsing would;
+2. the text between those pairs is scanned as usual. A pair whose tokens before it end with `function NAME (
+   params )` is a function body: its tokens are replaced by one BODY token (positioned as its `}`); any other pair
+   (the export object) is scanned with the rest;
+3. the fast parser (`parser._Parser`) parses that token list as the whole module, except that a function body is
+   the BODY token: the FuncDecls get an empty body, their `loc` and `end` as a full parse gives them, and each
+   function's range of text (its `function` keyword to past its `}`) is recorded.
+
+Each worker then parses the function declarations of a contiguous range of functions (`parse_functions`), on its
+own slice of the text (the whole text is shared: offsets and line numbers are the whole module's), and checks that
+they are exactly the ones the skim delimited. Where skim and parser could disagree (odd brace structure, a body
+that is not one function's, anything between two functions), the parse fails (FastPathUnavailable) and the caller
+takes the ordinary path (`frontend.parse`), which decides as usual. A body that parses gives the very tree a parse
+of the whole module gives it: same tokens (scanning restarted at a token's start), same rules, same positions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from itertools import accumulate, chain, islice, repeat
+from operator import itemgetter
+
+from asm2wasm.frontend import nodes as N
+from asm2wasm.frontend.extract import ModuleSpan
+from asm2wasm.frontend.parser import FastPathUnavailable, _is_name, _Parser, lines_from
+from asm2wasm.frontend.scanner import END, scan
+from asm2wasm.util import gc_paused
+
+# The token that stands for a skimmed function body, at the offset of its `}` and one character long (no real
+# token starts with NUL), so that the token after it is positioned as after the `}`.
+BODY = "\0"
+
+# (text without braces, quotes or comment openers)(a comment, a string, a brace, or a quote or `/*` that opens
+# nothing). The comment and string patterns are the scanner's.
+_GAP = r"[^{}\"'/]*+(?:/(?![/*])[^{}\"'/]*+)*+"
+_HIT = (r"//[^\n\r\u2028\u2029]*|/\*(?:[^*]|\*(?!/))*\*/"  # comments
+        r"|\"[^\"\\\n\r\u2028\u2029]*\"|'[^'\\\n\r\u2028\u2029]*'"  # strings
+        r"|[{}\"'/]|\Z")  # braces; what opens nothing; the end (matched so that findall stays linear)
+_SKIM = re.compile(f"({_GAP})({_HIT})")
+_DEPTH_CHANGE = {"{": 1, "}": -1}
+_STRAY = frozenset("\"'/")
+
+
+@dataclass
+class Skimmed:
+    """A module parsed without its function bodies."""
+
+    module: N.Module  # every FuncDecl has an empty body
+    ranges: list[tuple[int, int]]  # each function's text: offset of `function`, offset past the closing `}`
+
+
+def skim_module(source: str, span: ModuleSpan) -> Skimmed:
+    """The module at `span`, function bodies delimited but not parsed. Raises FastPathUnavailable where parsing the
+    whole module would fail, and where the skim cannot tell the functions apart (then parse the whole module)."""
+    with gc_paused():
+        bodies = _top_level_pairs(source, span)
+        tokens, starts = _module_level_tokens(source, span, bodies)
+        parser = _SkimParser(source, span, tokens, starts)
+        try:
+            module = parser.module()
+        except RecursionError:  # the module level nests too deeply: the full parse says where
+            raise FastPathUnavailable("nesting too deep", span.start) from None
+        if sum(isinstance(stmt, N.FuncDecl) for stmt in module.body) != len(parser.ranges):
+            raise FastPathUnavailable("a function declaration inside another statement", span.start)
+        return Skimmed(module, parser.ranges)
+
+
+def parse_functions(source: str, span: ModuleSpan, ranges: list[tuple[int, int]]) -> list[N.FuncDecl]:
+    """The function declarations that `skim_module` delimited at `ranges` (consecutive ones), fully parsed.
+
+    Raises FastPathUnavailable if they are not exactly those functions, or not valid for the fast parser;
+    RecursionError when they nest too deeply (the caller parses the whole module to report it).
+    """
+    start, end = ranges[0][0], ranges[-1][1]
+    with gc_paused():
+        tokens, starts = scan(source, start, end)
+        parser = _Parser(source, span, tokens, starts, lines_from(source, span, start, end))
+        decls = []
+        for first, last in ranges:
+            if starts[parser.i] != first or tokens[parser.i] != "function":
+                raise parser.fail("not the function the skim found")
+            decl = parser.function_declaration()
+            if decl.end != last:
+                raise parser.fail("the function ends elsewhere than the skim says")
+            decls.append(decl)
+        if tokens[parser.i] != END:
+            raise parser.fail("text after the last function")
+        return decls
+
+
+def _top_level_pairs(source: str, span: ModuleSpan) -> list[tuple[int, int]]:
+    """(offset of `{`, offset of its `}`) of each brace pair directly in the module's body, in order."""
+    pieces = _SKIM.findall(source, span.start, span.end)
+    while pieces and not pieces[-1][1]:  # the end of the text (matched so that findall stays linear)
+        pieces.pop()
+    hits = list(map(itemgetter(1), pieces))
+    offsets = list(islice(accumulate(map(len, chain.from_iterable(pieces)), initial=span.start), 1, None, 2))
+    depths = list(accumulate(map(_DEPTH_CHANGE.get, hits, repeat(0))))
+    if not _STRAY.isdisjoint(hits):  # an unterminated string or comment: the scanner makes it a token no rule accepts
+        raise FastPathUnavailable("an unterminated string or comment", span.start)
+    # the module's `{` is the first brace, its `}` the last hit, and only that one closes it
+    first = hits.index("{") if "{" in hits else len(hits)
+    if min(depths, default=-1) < 0 or offsets[-1] != span.end - 1 or depths[-1] != 0 or 0 in depths[first:-1]:
+        raise FastPathUnavailable("the skim does not find the module's braces", span.start)
+    opens = [offsets[i] for i, depth in enumerate(depths) if depth == 2 and hits[i] == "{"]
+    closes = [offsets[i] for i, depth in enumerate(depths) if depth == 1 and hits[i] == "}"]
+    return list(zip(opens, closes))
+
+
+def _module_level_tokens(source: str, span: ModuleSpan, pairs: list[tuple[int, int]]
+                         ) -> tuple[list[str], list[int]]:
+    """The module's tokens (texts and offsets) with each function body replaced by BODY."""
+    tokens: list[str] = []
+    starts: list[int] = []
+    cut = span.start
+    for open_at, close_at in pairs:
+        more, more_starts = scan(source, cut, open_at)
+        tokens += more[:-2]  # without the two ENDs
+        starts += more_starts[:-2]
+        if _ends_with_function_head(tokens):
+            tokens.append(BODY)
+            starts.append(close_at)
+            cut = close_at + 1
+        else:
+            cut = open_at
+    more, more_starts = scan(source, cut, span.end)
+    return tokens + more, starts + more_starts
+
+
+def _ends_with_function_head(tokens: list[str]) -> bool:
+    """Whether the tokens end with `function NAME ( NAME, ... )`."""
+    i = len(tokens) - 1
+    if i < 3 or tokens[i] != ")":
+        return False
+    i -= 1
+    if tokens[i] != "(":
+        while _is_name(tokens[i]) and tokens[i - 1] == ",":
+            i -= 2
+        if not _is_name(tokens[i]):
+            return False
+        i -= 1
+    return i >= 2 and tokens[i] == "(" and _is_name(tokens[i - 1]) and tokens[i - 2] == "function"
+
+
+class _SkimParser(_Parser):
+    """The fast parser, reading a BODY token for each function body."""
+
+    __slots__ = ("ranges",)
+
+    def __init__(self, source: str, span: ModuleSpan, tokens: list[str], starts: list[int]) -> None:
+        super().__init__(source, span, tokens, starts)
+        self.ranges: list[tuple[int, int]] = []
+
+    def function_declaration(self) -> N.Node:
+        keyword_at = self.starts[self.i]
+        decl = super().function_declaration()
+        self.ranges.append((keyword_at, decl.end))
+        return decl
+
+    def function_body(self) -> list[N.Node]:
+        if self.toks[self.i] != BODY:
+            raise self.fail("a function body that the skim did not delimit")
+        self.i += 1  # FuncDecl.end comes from its offset: the `}`'s
+        return []
