@@ -124,6 +124,9 @@ def compile_command(input_path: str, output: str | None, text: bool, js_path: st
         for phase, seconds in compiled.timings.items():
             peak = compiled.peak_rss.get(phase, 0) / (1 << 20)
             click.echo(f"  {phase:<8} {seconds * 1000:9.1f} ms   peak memory {peak:7.1f} MiB", err=True)
+            if phase == "parallel" and compiled.worker_timings:
+                split = ", ".join(f"{name} {value * 1000:.0f} ms" for name, value in compiled.worker_timings.items())
+                click.echo(f"    slowest worker: {split}", err=True)
     if not quiet:
         written = ", ".join(str(p) for p in outputs)
         click.echo(f"{name}: module {compiled.typed.name or '(anonymous)'}: "

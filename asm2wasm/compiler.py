@@ -50,6 +50,7 @@ class Compiled:
     lowered: Lowered | None = None
     bodies: list[bytes] | None = None  # encoded function bodies, when they were made in parallel
     timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds
+    worker_timings: dict[str, float] = field(default_factory=dict)  # in "parallel": phase -> slowest worker's seconds
     peak_rss: dict[str, int] = field(default_factory=dict)  # phase -> peak resident memory (bytes) after it
 
     def wasm(self) -> bytes:
@@ -119,6 +120,7 @@ def compile_source(source: str, filename: str = "<input>", options: Options | No
                 result = _timed(record, "parallel", parallel.compile_bodies, declarations, options.jobs,
                                 options.fast, options.lenient, progress=options.progress)
                 record.typed, record.lowered, record.bodies = declarations.typed, result.lowered, result.bodies
+                record.worker_timings = result.worker_seconds
                 return record
             record.typed = _timed(record, "check", check_bodies, declarations, options.lenient, options.progress)
             record.lowered = _timed(record, "lower", lower, record.typed, options.fast, options.progress,
@@ -152,6 +154,7 @@ def _compile_skimmed(source: str, options: Options, record: Compiled) -> bool:
         return False
     record.tree, record.typed = skimmed.module, declarations.typed  # the tree without its function bodies
     record.lowered, record.bodies = result.lowered, result.bodies
+    record.worker_timings = result.worker_seconds
     return True
 
 

@@ -25,8 +25,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from asm2wasm.check import ir
 from asm2wasm.check.module import Declarations, body_facts, check_body, declare_signatures
@@ -45,6 +46,7 @@ MIN_FUNCTIONS = 400
 class ParallelResult:
     lowered: Lowered  # the module; its asm.js functions have names and locals but empty bodies
     bodies: list[bytes]  # encode_function_body() of every function of lowered.module, in order
+    worker_seconds: dict[str, float] = field(default_factory=dict)  # phase -> seconds of the slowest worker
 
 
 def default_jobs() -> int:
@@ -69,8 +71,8 @@ def compile_bodies(declarations: Declarations, jobs: int, fast: bool, lenient: b
     """Rounds 1 and 2, for a module parsed whole."""
     ranges = _split(declarations.funcs, jobs)
     with _Workers(_worker, (declarations, fast, lenient), ranges) as workers:
-        plan, bodies = _check_and_lower(workers, ranges, declarations.typed, fast)
-    return _finish(plan, declarations.typed, bodies)
+        plan, bodies, seconds = _check_and_lower(workers, ranges, declarations.typed, fast)
+    return _finish(plan, declarations.typed, bodies, seconds)
 
 
 def compile_skimmed(source: str, span: ModuleSpan, functions: list[tuple[int, int]], declarations: Declarations,
@@ -87,8 +89,8 @@ def compile_skimmed(source: str, span: ModuleSpan, functions: list[tuple[int, in
         facts = [fact for reply in replies for fact in reply]
         declare_signatures(declarations, facts)  # the first error in module order, if any
         workers.send(facts)
-        plan, bodies = _check_and_lower(workers, ranges, declarations.typed, fast)
-    return _finish(plan, declarations.typed, bodies)
+        plan, bodies, seconds = _check_and_lower(workers, ranges, declarations.typed, fast)
+    return _finish(plan, declarations.typed, bodies, seconds)
 
 
 class _Workers:
@@ -133,7 +135,7 @@ class _Workers:
 
 
 def _check_and_lower(workers: _Workers, ranges: list[tuple[int, int]], typed: ir.TypedModule, fast: bool
-                     ) -> tuple[Plan, list[bytes]]:
+                     ) -> tuple[Plan, list[bytes], dict[str, float]]:
     """The parent's side of rounds 1 and 2."""
     checked = workers.receive()
     for diagnostic, *_ in checked:
@@ -151,16 +153,20 @@ def _check_and_lower(workers: _Workers, ranges: list[tuple[int, int]], typed: ir
     plan = plan_module(typed, fast)
     workers.send((plan.layout, plan.func_types))
     bodies: list[bytes] = []
-    for functions, encoded in workers.receive():
+    slowest: dict[str, float] = {}
+    for functions, encoded, seconds in workers.receive():
         plan.module.functions += functions
         bodies += encoded
-    return plan, bodies
+        for phase, value in seconds.items():
+            slowest[phase] = max(slowest.get(phase, 0.0), value)
+    return plan, bodies, slowest
 
 
-def _finish(plan: Plan, typed: ir.TypedModule, bodies: list[bytes]) -> ParallelResult:
+def _finish(plan: Plan, typed: ir.TypedModule, bodies: list[bytes], worker_seconds: dict[str, float]
+            ) -> ParallelResult:
     lowered = finish_module(plan, typed)
     bodies += [encode_function_body(f) for f in lowered.module.functions[len(bodies):]]
-    return ParallelResult(lowered, bodies)
+    return ParallelResult(lowered, bodies, worker_seconds)
 
 
 def _split(funcs: list, jobs: int) -> list[tuple[int, int]]:
@@ -181,6 +187,7 @@ def _split(funcs: list, jobs: int) -> list[tuple[int, int]]:
 def _skimmed_worker(connection, source: str, span: ModuleSpan, functions: list[tuple[int, int]],
                     declarations: Declarations, fast: bool, lenient: bool, first: int, last: int) -> None:
     """Round 0, then rounds 1 and 2."""
+    started = time.perf_counter()
     try:
         decls = parse_functions(source, span, functions[first:last])
     except (FastPathUnavailable, RecursionError):
@@ -195,12 +202,14 @@ def _skimmed_worker(connection, source: str, span: ModuleSpan, functions: list[t
     connection.send(facts)
     declare_signatures(declarations, connection.recv())
     declarations.funcs[first:last] = decls
-    _worker(connection, declarations, fast, lenient, first, last)
+    _worker(connection, declarations, fast, lenient, first, last, parse_seconds=time.perf_counter() - started)
 
 
-def _worker(connection, declarations: Declarations, fast: bool, lenient: bool, first: int, last: int) -> None:
-    """Rounds 1 and 2."""
+def _worker(connection, declarations: Declarations, fast: bool, lenient: bool, first: int, last: int,
+            parse_seconds: float = 0.0) -> None:
+    """Rounds 1 and 2. The last message also says how long each phase took here."""
     typed = declarations.typed
+    t0 = time.perf_counter()
     try:
         functions = [check_body(declarations, index, lenient) for index in range(first, last)]
     except CompileError as error:
@@ -211,11 +220,15 @@ def _worker(connection, declarations: Declarations, fast: bool, lenient: bool, f
         return
     stubs = [ir.Function(f.name, f.params, [], f.result, f.result_type, [], f.loc) for f in functions]
     connection.send((None, list(typed.foreign_calls), list(typed.math_imports), list(typed.warnings), stubs))
+    t1 = time.perf_counter()
     layout, func_types = connection.recv()
+    t2 = time.perf_counter()
     lowered = [lower_function(f, func_types[first + i], layout) for i, f in enumerate(functions)]
+    t3 = time.perf_counter()
     encoded = [encode_function_body(f) for f in lowered]
     named = [wasm.Function(f.type_index, [], f.locals, f.debug_name, f.local_names) for f in lowered]
-    connection.send((named, encoded))
+    seconds = {"parse": parse_seconds, "check": t1 - t0, "lower": t3 - t2, "encode": time.perf_counter() - t3}
+    connection.send((named, encoded, seconds))
     _exit_now()
 
 

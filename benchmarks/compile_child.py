@@ -62,12 +62,18 @@ def compile_one(path: Path, options: compiler.Options, out_dir: Path | None, spa
         times["parse"] = max(0.0, compiled.timings.get("parse", 0.0) - search)
         for phase in ("check", "lower"):
             times[phase] = compiled.timings.get(phase, 0.0)
-        if "parallel" in compiled.timings:  # bodies checked and lowered (and encoded) together on several cores
-            times["check"] += compiled.timings["parallel"]
+        if "parallel" in compiled.timings:  # bodies parsed, checked, lowered and encoded on several cores
+            # the wall time of the parallel phase, split as the slowest worker's phases were (fork and pipe
+            # overhead spread in proportion)
+            wall, split = compiled.timings["parallel"], getattr(compiled, "worker_timings", {})
+            busy = sum(split.values())
+            for phase in ("parse", "check", "lower", "encode"):
+                share = split.get(phase, 0.0) / busy if busy else (1.0 if phase == "check" else 0.0)
+                times[phase] = times.get(phase, 0.0) + wall * share
             result["jobs"] = options.jobs
         t3 = time.perf_counter()
         wasm = compiled.wasm()
-        times["encode"] = compiled.timings.get("encode", time.perf_counter() - t3)
+        times["encode"] = times.get("encode", 0.0) + compiled.timings.get("encode", time.perf_counter() - t3)
         result.update(ok=True, functions=len(compiled.typed.functions), wasm_bytes=len(wasm))
         result["peak_rss_after"] = dict(getattr(compiled, "peak_rss", {}))  # phase -> bytes, when the compiler says
         if out_dir is not None:
