@@ -181,7 +181,7 @@ def modules_command(input_path: str) -> None:
                    "JavaScript applied, and reported as a warning (as --lenient does for one module).")
 @click.option("--instantiate", type=click.Choice(["auto", "async"]), default="auto", show_default=True,
               help="How browsers link the Wasm: auto = synchronously, like the asm.js, when the module is at most "
-                   "8 MB (the main-thread limit of Chromium), else asynchronously holding the app's run() back "
+                   "8 MiB (the main-thread limit of Chromium), else asynchronously holding the app's run() back "
                    "through its run dependencies; async = always asynchronously. Node always links synchronously.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors and the final summary line.")
 def migrate_command(app: str, out: str | None, force: bool, dry_run: bool, jobs: int | None, strict: bool,

@@ -57,8 +57,8 @@ class MigrationRefused(Exception):
 
 
 # Browsers link a module synchronously up to this many bytes (Chromium refuses synchronous compilation and
-# instantiation above 8 MB on the main thread), by `instantiate` mode; node always links synchronously.
-SYNC_LIMITS = {"auto": 8_000_000, "async": -1}
+# instantiation above 8 MiB on the main thread), by `instantiate` mode; node always links synchronously.
+SYNC_LIMITS = {"auto": 8 << 20, "async": -1}  # 8 MiB: Chromium allows exactly up to 8,388,608 bytes
 
 
 @dataclass
