@@ -13,7 +13,8 @@ Phases: ``extract`` (reading and decoding the file, finding the module: ``find_m
 it).
 With ``--out-dir`` the Wasm module and its JS companion (not timed) are written to ``DIR/<file stem>.wasm`` and
 ``.shim.js``; with ``--span-dir`` the module function's own text (what V8 is given) is written to
-``DIR/<file stem>.module.js``.
+``DIR/<file stem>.module.js``. ``--no-versioning`` compiles with every heap access checked on its own (no range
+versioning, see asm2wasm/lower/versioning.py): the exact output as it was before, for comparisons.
 """
 
 from __future__ import annotations
@@ -91,6 +92,22 @@ def compile_one(path: Path, options: compiler.Options, out_dir: Path | None, spa
     return result
 
 
+def without_versioning() -> None:
+    """Every heap access checked on its own: the layout of every lowering says so (sequential and parallel)."""
+    from asm2wasm import parallel
+    from asm2wasm.lower import module
+
+    plan_module = module.plan_module
+
+    def plan_without(*args, **kwargs):
+        plan = plan_module(*args, **kwargs)
+        plan.layout.versioning = False
+        return plan
+
+    module.plan_module = plan_without
+    parallel.plan_module = plan_without
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="+", type=Path)
@@ -100,7 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--span-dir", type=Path)
     parser.add_argument("--memory-limit-mb", type=int, default=0, help="address-space limit (0: none)")
     parser.add_argument("--jobs", type=int, default=default_jobs(), help="processes for function bodies (as -j)")
+    parser.add_argument("--no-versioning", action="store_true", help="check every heap access on its own")
     args = parser.parse_args(argv)
+    if args.no_versioning:
+        without_versioning()
     if args.memory_limit_mb > 0:
         limit = args.memory_limit_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))

@@ -1,6 +1,7 @@
 """`make bench`: how fast asm2wasm compiles real asm.js, and how fast its output runs, against V8 in the same run.
 
     python benchmarks/run.py [--only NAME[,NAME...]] [--no-compile] [--no-run] [--timeout S] [--runs N] [--json PATH]
+                             [--unversioned]
 
 Compile benchmark, one row per input (the fixtures in fixtures/valid as one aggregate row, fixtures/demo, sql.js@0.5.0
 js/sql.js, js/sql-memory-growth.js, js/sql-debug.js, ammo.js@0.0.10 ammo.js; npm packages come from the ignored
@@ -19,12 +20,15 @@ js/sql.js, js/sql-memory-growth.js, js/sql-debug.js, ammo.js@0.0.10 ammo.js; npm
 * ours/V8 is our total compile time over V8's time for the same module(s).
 
 Run-time benchmark (skip it with `--no-run`), the original asm.js run by node against our output, exact (default)
-and `--fast`, each in its own node process, best of `--runs`, the modes interleaved:
+and `--fast` (and with `--unversioned` the exact output without range versioning, every heap access checked on its
+own: asm2wasm/lower/versioning.py), each in its own node process, best of `--runs`, the modes interleaved:
 
 * sha256: asmcrypto.js@0.22.0's SHA256 class over 64 MiB (`sha256_run.js`; the module is extracted by
   tests/realworld/asmcrypto_run.js --list-modules);
 * sql.js: the workload of tests/realworld/sqljs_run.js on js/sql.js (its `workloadMs`);
-* ammo.js: the simulation of tests/realworld/ammo_run.js (its `simulateMs`, `--ammo-steps` steps).
+* ammo.js: the simulation of tests/realworld/ammo_run.js (its `simulateMs`, `--ammo-steps` steps; about half of it
+  is the driver's JavaScript reading every body after every step: benchmarks/ammo_steps.js times the Wasm's steps
+  alone, several builds in one process).
 
 Each workload is run twice: with node's defaults (Wasm compiled lazily, by Liftoff first, then tiered up while it
 runs, whereas asm.js is compiled whole by TurboFan at load), and with the Wasm compiled whole by TurboFan up front too
@@ -178,12 +182,14 @@ class Compile:
 
 
 def compile_files(files: list[Path], module: str | None, fast: bool, out_dir: Path | None, span_dir: Path | None,
-                  args: argparse.Namespace) -> Compile:
+                  args: argparse.Namespace, unversioned: bool = False) -> Compile:
     cmd = [sys.executable, str(BENCH_DIR / "compile_child.py"), *map(str, files)]
     if module:
         cmd += ["--module", module]
     if fast:
         cmd.append("--fast")
+    if unversioned:
+        cmd.append("--no-versioning")
     if out_dir is not None:
         cmd += ["--out-dir", str(out_dir)]
     if span_dir is not None:
@@ -290,16 +296,18 @@ def _v8_row(spans: list[Path], ours: list[dict[str, Any]], args: argparse.Namesp
 # running
 
 
-def ensure_compiled(name: str, source: Path, module: str | None, fast: bool, args: argparse.Namespace,
+def ensure_compiled(name: str, source: Path, module: str | None, mode: str, args: argparse.Namespace,
                     outputs: dict[str, Path]) -> tuple[Path | None, str | None]:
-    """The shim of `source` compiled exact (reused from the compile benchmark) or with --fast."""
-    key = f"{name}{' --fast' if fast else ''}"
+    """The shim of `source` compiled exact (reused from the compile benchmark), with --fast, or exact without
+    range versioning ("unversioned")."""
+    fast, unversioned = mode == "fast", mode == "unversioned"
+    key = f"{name}{'' if mode == 'exact' else ' --' + mode}"
     if key in outputs:
         return outputs[key], None
-    out_dir = CACHE / "out" / name / ("fast" if fast else "exact")
+    out_dir = CACHE / "out" / name / mode
     shutil.rmtree(out_dir, ignore_errors=True)
     progress(f"[bench] compiling {key} for the run-time benchmark ...")
-    result = compile_files([source], module, fast, out_dir, None, args)
+    result = compile_files([source], module, fast, out_dir, None, args, unversioned)
     error = result.error or (result.files[0]["error"] if result.files else "no result")
     if result.files and result.files[0]["ok"] and not result.error:
         outputs[key] = Path(result.files[0]["shim_path"])
@@ -396,9 +404,9 @@ def run_benchmark(names: list[str], args: argparse.Namespace, outputs: dict[str,
             continue
         shims: dict[str, Path | None] = {"asm.js": None}
         compile_errors = {}
-        for mode, fast in (("exact", False), ("fast", True)):
+        for mode in ("exact", "fast", *(("unversioned",) if args.unversioned else ())):
             shim, error = ensure_compiled(work.name if work.name != "sha256" else "sha256_asm", work.source,
-                                          work.module, fast, args, outputs)
+                                          work.module, mode, args, outputs)
             if shim is None:
                 compile_errors[f"{mode}_error"] = error
             else:
@@ -437,7 +445,7 @@ def _run_modes(work: Workload, shims: dict[str, Path | None], flags: list[str], 
     row["all_ms"] = times
     base = row["ms"].get("asm.js")
     if base:
-        row["ratio"] = {mode: row["ms"][mode] / base for mode in ("exact", "fast") if mode in row["ms"]}
+        row["ratio"] = {mode: row["ms"][mode] / base for mode in ("exact", "fast", "unversioned") if mode in row["ms"]}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -509,6 +517,7 @@ def compile_table(rows: list[dict]) -> tuple[str, list[str]]:
 
 def run_table(rows: list[dict]) -> tuple[str, list[str]]:
     cells, notes = [], []
+    unversioned = any("unversioned" in row.get("all_ms", {}) or row.get("unversioned_error") for row in rows)
     for row in rows:
         ms, ratio, same = row.get("ms", {}), row.get("ratio", {}), row.get("same", {})
 
@@ -520,10 +529,11 @@ def run_table(rows: list[dict]) -> tuple[str, list[str]]:
                 return "no output" if error.startswith("compile failed") else "failed"
             return _ms(ms.get(mode))
 
-        same_text = " / ".join("yes" if same[m] else "NO" for m in ("exact", "fast") if m in same) or "-"
+        same_text = " / ".join("yes" if same[m] else "NO" for m in ("exact", "fast", "unversioned") if m in same) or "-"
+        extra = [cell("unversioned"), _ratio(ratio.get("unversioned"))] if unversioned else []
         cells.append([row.get("label", row["workload"]), cell("asm.js"), cell("exact"), _ratio(ratio.get("exact")),
-                      cell("fast"), _ratio(ratio.get("fast")), same_text])
-        for key in ("error", "asm.js_error", "exact_error", "fast_error"):
+                      cell("fast"), _ratio(ratio.get("fast")), *extra, same_text])
+        for key in ("error", "asm.js_error", "exact_error", "fast_error", "unversioned_error"):
             if row.get(key):
                 notes.append(f"{row['label']}: {key.replace('_error', '')}: {row[key]}".replace(": error:", ":"))
         loads = {m: min(v for v in values if v is not None) for m, values in row.get("load_ms", {}).items()
@@ -531,7 +541,10 @@ def run_table(rows: list[dict]) -> tuple[str, list[str]]:
         if loads:
             text = ", ".join(f"{m} {_ms(v)}" for m, v in loads.items())
             notes.append(f"{row['label']}: load time, before the work (V8 compiles the asm.js here): {text}")
-    return table(RUN_COLUMNS, cells), notes
+    columns = RUN_COLUMNS
+    if unversioned:
+        columns = (*RUN_COLUMNS[:-1], "unversioned", "unv./asm.js", RUN_COLUMNS[-1].replace("fast)", "fast / unv.)"))
+    return table(columns, cells), notes
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -573,6 +586,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sha-mb", type=int, default=64, help="MiB hashed by the SHA-256 workload [64]")
     parser.add_argument("--ammo-steps", type=int, default=600, help="simulation steps of the ammo.js workload [600]")
     parser.add_argument("--json", type=Path, default=CACHE / "latest.json", help="where to write the results")
+    parser.add_argument("--unversioned", action="store_true",
+                        help="also run the exact output without range versioning (every heap access checked alone)")
     args = parser.parse_args(argv)
     inputs, workloads = _select(args.only)
     CACHE.mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,9 @@
 Expressions are emitted in JavaScript's evaluation order. `break`/`continue` become branch depths from a stack
 of the enclosing Wasm blocks, each tagged with what it is a target for. Scratch locals come from a per-type pool
 (acquired and released around their use, so nested stores never share one).
+
+Heap accesses not proven in bounds are checked one by one, except inside the fast copy of a range (versioning.py):
+runs of statements behind one test that proves their accesses in bounds.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from asm2wasm.check import ir
+from asm2wasm.lower import versioning
 from asm2wasm.lower.semantics import (
+    ACCESS_HELPER_INDEX,
     FAST_REPLACEMENTS,
     HELPER_INDEX,
     OOB_LOAD_VALUE,
@@ -39,6 +44,8 @@ class Layout:
     table_types: list[int]  # type index per asm.js table
     fast: bool = False
     debug_lines: bool = False  # record statement lines for a source map
+    versioning: bool = True  # one test for runs of checked accesses (versioning.py); off: every access checked
+    access_helper_base: int = -1  # Wasm index of the first checked-access helper (semantics.ACCESS_HELPER_OPS)
 
 
 @dataclass
@@ -58,6 +65,10 @@ class FunctionLowering:
     free: dict[str, list[int]] = field(default_factory=lambda: {"i32": [], "f32": [], "f64": []})
     targets: list[_Target] = field(default_factory=list)
     lines: list[tuple[int, int]] | None = None  # (instruction index, source line) when source maps are wanted
+    unchecked: dict = field(default_factory=dict)  # in a range's fast copy: id(access) -> (lo, k), see versioning
+    ranges: bool = False  # plan ranges in statement lists (not inside a range's copies: code at most twice its size)
+    slow_copy: bool = False  # in a range's slow copy: checked accesses call the access helpers
+    facts: versioning.Facts = field(default_factory=lambda: versioning.Facts(_needs_check))
 
     # ---- scratch locals
 
@@ -130,26 +141,62 @@ class FunctionLowering:
 
     def _load(self, node: ir.Load) -> None:
         view, code = node.view, self.code
+        info = self.unchecked.get(id(node)) if self.unchecked else None
+        if info is not None:
+            offset = self._fast_address(node.addr, view.size, info)
+            code.append((view.load_op, ALIGN[view.size], offset))
+            return
         self._address(node.addr)
         access = (view.load_op, ALIGN[view.size], 0)
         if not self._checked(node.addr):
             code.append(access)
+            return
+        if self.slow_copy:
+            code.append(self._access_helper(view.load_op))
             return
         temp = self.acquire("i32")
         code += [("local.tee", temp), ("global.get", self.layout.heap_limit_globals[view.size]), ("i32.lt_u",),
                  ("if", node.vt), ("local.get", temp), access, ("else",), OOB_LOAD_VALUE[node.vt], ("end",)]
         self.release("i32", temp)
 
+    def _access_helper(self, op: str) -> tuple:
+        return ("call", self.layout.access_helper_base + ACCESS_HELPER_INDEX[op])
+
+    def _fast_address(self, addr: ir.HeapAddress, size: int, info: tuple[int, int]) -> int:
+        """The address of an access a range test covers; returns the memarg offset it was split into."""
+        split = versioning.fast_offset(addr, size, info)
+        if split is None:
+            self._address(addr)
+            return 0
+        base, offset = split
+        self.emit(base)
+        if addr.mask is not None:
+            self.code += [("i32.const", addr.mask), ("i32.and",)]
+        return offset
+
     def _store(self, node: ir.Store, keep: bool = True) -> None:
         view, code = node.view, self.code
-        access = (view.store_op, ALIGN[view.size], 0)
-        if not self._checked(node.addr) and not keep:
+        info = self.unchecked.get(id(node)) if self.unchecked else None
+        checked = info is None and self._checked(node.addr)
+        if checked and self.slow_copy and not keep:
             self._address(node.addr)
             self.emit(node.value)
             if node.convert:
                 code.append((node.convert,))
-            code.append(access)
+            code.append(self._access_helper(view.store_op))
             return
+        if not checked and not keep:
+            offset = 0
+            if info is not None:
+                offset = self._fast_address(node.addr, view.size, info)
+            else:
+                self._address(node.addr)
+            self.emit(node.value)
+            if node.convert:
+                code.append((node.convert,))
+            code.append((view.store_op, ALIGN[view.size], offset))
+            return
+        access = (view.store_op, ALIGN[view.size], 0)
         addr = self.acquire("i32")
         value = self.acquire(node.vt)
         self._address(node.addr)
@@ -157,7 +204,9 @@ class FunctionLowering:
         self.emit(node.value)
         code.append(("local.set", value))
         store = [("local.get", addr), ("local.get", value)] + ([(node.convert,)] if node.convert else []) + [access]
-        if self._checked(node.addr):
+        if checked and self.slow_copy:
+            code += [*store[:-1], self._access_helper(view.store_op)]
+        elif checked:
             code += [("local.get", addr), ("global.get", self.layout.heap_limit_globals[view.size]), ("i32.lt_u",),
                      ("if", None), *store, ("end",)]
         else:
@@ -261,14 +310,58 @@ class FunctionLowering:
     def _expr_stmt(self, node: ir.ExprStmt) -> None:
         self.emit_effect(node.expr)
 
-    def _block(self, node: ir.BlockStmt) -> None:
-        if not node.labels:
-            for s in node.body:
+    def stmts(self, body: list) -> None:
+        """A statement list: its runs of checked accesses become ranges (versioning.py) where that pays."""
+        if not self.ranges:
+            for s in body:
                 self.stmt(s)
             return
-        self._open("block", _Target("block", node.labels))
-        for s in node.body:
+        for item in versioning.plan(body, self.facts):
+            if type(item) is versioning.Range:
+                self._range(item)
+            else:
+                self.stmt(item)
+
+    def _range(self, r: versioning.Range) -> None:
+        """`if (test) { fast copy } else { slow copy }` (versioning.py)."""
+        code = self.code
+        limit = self.layout.heap_limit_globals[8]
+        for i, group in enumerate(r.groups.values()):
+            lo, hi = group.test_lo(), group.hi
+            if group.node is None:
+                code.append(("i32.const", lo))
+            else:
+                self.emit(group.node)
+                if lo:
+                    code += [("i32.const", lo), ("i32.add",)]
+            code.append(("global.get", limit))
+            if hi - lo:
+                code += [("i32.const", hi - lo), ("i32.sub",)]
+            code.append(("i32.lt_u",))
+            if i:
+                code.append(("i32.and",))
+        self._open("if", _Target("other"))
+        self.ranges = False
+        self.unchecked = r.fast_accesses()
+        for s in r.stmts:
             self.stmt(s)
+        self.unchecked = {}
+        code.append(("else",))
+        self.slow_copy = True
+        for s in r.stmts:
+            self.stmt(s)
+        self.slow_copy = False
+        self.ranges = True
+        self._close()
+        if type(r.stmts[-1]) in (ir.ReturnStmt, ir.BreakStmt, ir.ContinueStmt):
+            code.append(("unreachable",))  # both copies end in a branch; this keeps the validator's types simple
+
+    def _block(self, node: ir.BlockStmt) -> None:
+        if not node.labels:
+            self.stmts(node.body)
+            return
+        self._open("block", _Target("block", node.labels))
+        self.stmts(node.body)
         self._close()
 
     def _if(self, node: ir.IfStmt) -> None:
@@ -354,8 +447,7 @@ class FunctionLowering:
         self._dispatch(node.disc, cases, default)
         for _, body in cases:
             self._close()
-            for s in body:
-                self.stmt(s)
+            self.stmts(body)
         self._close()
 
     def _dispatch(self, disc, cases: list, default: int) -> None:
@@ -404,8 +496,9 @@ def lower_function(func: ir.Function, type_index: int, layout: Layout) -> wasm.F
     for i, (_, vt, value) in enumerate(func.locals):
         if value != 0 or _is_negative_zero(value):
             lowering.code += [(vt + ".const", value), ("local.set", n_params + i)]
-    for s in func.body:
-        lowering.stmt(s)
+    lowering.ranges = (layout.versioning and not layout.fast and bool(layout.heap_limit_globals)
+                       and versioning.worth_it(func.body, lowering.facts))
+    lowering.stmts(func.body)
     if func.result is not None and not (func.body and isinstance(func.body[-1], ir.ReturnStmt)):
         # Falling off the end: JavaScript returns undefined, which callers coerce to 0 or NaN.
         lowering.code.append(ZERO[func.result] if func.result == "i32" else (func.result + ".const", float("nan")))
@@ -413,6 +506,10 @@ def lower_function(func: ir.Function, type_index: int, layout: Layout) -> wasm.F
     names += [f"$scratch{i}" for i in range(len(lowering.extra_locals))]
     return wasm.Function(type_index, lowering.code, [vt for _, vt, _ in func.locals] + lowering.extra_locals,
                          func.name, names, lowering.lines or [])
+
+
+def _needs_check(access) -> bool:
+    return not access.addr.in_bounds
 
 
 def _is_negative_zero(value: float | int) -> bool:

@@ -1,7 +1,8 @@
 """Typed module -> Wasm module: index spaces, imports, globals, the function table, exports, helpers.
 
 Index spaces (fixed before any body is lowered, so functions can be lowered independently):
-    functions  Math imports, foreign-call imports (one per signature), asm.js functions, semantics helpers
+    functions  Math imports, foreign-call imports (one per signature), asm.js functions, semantics helpers, then the
+               checked-access helpers (modules with a heap, not --fast)
     globals    heap-limit imports (one per access size), foreign number imports, then the module's own globals
 Import names are the shim's contract (templates/shim.js.j2): `env.memory`, `env.heap_limit_N`, `env.<foreign
 number>`, `Math.<name>`, `foreign.<name>`.
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 
 from asm2wasm.check import ir
 from asm2wasm.lower.function import Layout, lower_function
-from asm2wasm.lower.semantics import HELPERS
+from asm2wasm.lower.semantics import HELPERS, access_helpers
 from asm2wasm.wasm import model as wasm
 
 HEAP_ACCESS_SIZES = (1, 2, 4, 8)
@@ -94,15 +95,19 @@ def plan_module(typed: ir.TypedModule, fast: bool = False, debug_lines: bool = F
         heap_limit_globals=heap_limits, foreign_index=foreign_index,
         math_index=math_index, table_offsets=table_offsets, table_types=table_types, fast=fast,
         debug_lines=debug_lines,
+        access_helper_base=n_imports + len(typed.functions) + len(HELPERS) if heap_limits else -1,
     )
     return Plan(module, link, layout, func_types)
 
 
 def finish_module(plan: Plan, typed: ir.TypedModule) -> Lowered:
-    """After the asm.js functions: the semantics helpers and the exports."""
+    """After the asm.js functions: the semantics helpers (and the checked-access helpers) and the exports."""
     module = plan.module
-    for helper in HELPERS:
-        type_index = module.type_index(wasm.FuncType(helper.params, (helper.result,)))
+    helpers = list(HELPERS)
+    if plan.layout.access_helper_base >= 0:
+        helpers += access_helpers(plan.layout.heap_limit_globals)
+    for helper in helpers:
+        type_index = module.type_index(wasm.FuncType(helper.params, (helper.result,) if helper.result else ()))
         module.functions.append(wasm.Function(type_index, list(helper.body), list(helper.locals),
                                               f"$asm2wasm.{helper.name}"))
     for name, index in typed.exports:

@@ -11,7 +11,9 @@ uses no FFI runs unchanged in a Wasm-only host:
     $i32.abs/min/max   Math.abs/min/max on ints                  helper function
     $i32.neg/not       0 - x, ~x                                 inline
 
-Heap bounds checks (out of bounds loads give 0 / NaN, stores are dropped) are emitted inline by the lowering.
+Heap bounds checks (out of bounds loads give 0 / NaN, stores are dropped) are emitted inline by the lowering,
+except in the slow copies of ranges (versioning.py), which run only when a range's test failed: there each checked
+access calls a checked-access helper (ACCESS_HELPER_OPS, `access_helpers`), which keeps those copies small.
 Each helper is a `Helper` with its Wasm signature and body; the module includes all of them at fixed indices,
 so function indices do not depend on which helpers a function happens to use.
 """
@@ -30,7 +32,7 @@ NAN = float("nan")
 class Helper:
     name: str
     params: tuple[str, ...]
-    result: str
+    result: str | None
     locals: tuple[str, ...]
     body: tuple[tuple, ...]
 
@@ -137,3 +139,32 @@ FAST_REPLACEMENTS: dict[str, tuple[tuple, ...]] = {
 
 # What an out-of-bounds load gives (`undefined` coerced: 0 for integer views, NaN for float views).
 OOB_LOAD_VALUE = {"i32": ("i32.const", 0), "f32": ("f32.const", NAN), "f64": ("f64.const", NAN)}
+
+
+# The checked accesses as functions, one per heap access instruction: (kind, instruction, value type, size).
+# Loads take the address and return the value (0 / NaN out of bounds); stores take the address and the value.
+ACCESS_HELPER_OPS: tuple[tuple[str, str, str, int], ...] = (
+    ("load", "i32.load8_s", "i32", 1), ("load", "i32.load8_u", "i32", 1), ("load", "i32.load16_s", "i32", 2),
+    ("load", "i32.load16_u", "i32", 2), ("load", "i32.load", "i32", 4), ("load", "f32.load", "f32", 4),
+    ("load", "f64.load", "f64", 8),
+    ("store", "i32.store8", "i32", 1), ("store", "i32.store16", "i32", 2), ("store", "i32.store", "i32", 4),
+    ("store", "f32.store", "f32", 4), ("store", "f64.store", "f64", 8),
+)
+ACCESS_HELPER_INDEX = {op: i for i, (_, op, _, _) in enumerate(ACCESS_HELPER_OPS)}
+_ALIGN = {1: 0, 2: 1, 4: 2, 8: 3}
+
+
+def access_helpers(heap_limit_globals: dict[int, int]) -> list[Helper]:
+    """The checked-access helpers of a module whose `byteLength - size + 1` limits are in these globals (size ->
+    global index), in the order of ACCESS_HELPER_OPS."""
+    helpers = []
+    for kind, op, vt, size in ACCESS_HELPER_OPS:
+        check = (("local.get", 0), ("global.get", heap_limit_globals[size]), ("i32.lt_u",))
+        access = (op, _ALIGN[size], 0)
+        if kind == "load":
+            body = (*check, ("if", vt), ("local.get", 0), access, ("else",), OOB_LOAD_VALUE[vt], ("end",))
+            helpers.append(Helper(f"checked.{op}", ("i32",), vt, (), body))
+        else:
+            body = (*check, ("if", None), ("local.get", 0), ("local.get", 1), access, ("end",))
+            helpers.append(Helper(f"checked.{op}", ("i32", vt), None, (), body))
+    return helpers

@@ -1,0 +1,304 @@
+"""Bounds-check versioning (asm2wasm/lower/versioning.py): which runs of statements become ranges, what the range
+test and the two copies look like, and that the result behaves like asm.js around memory growth and, for random runs
+of accesses at every view, at addresses swept across the heap's end, around 0 and where they wrap (fast copy, slow
+copy with its access helpers). The fixtures heap-versioned-*.js go through tests/test_differential.py and
+tests/test_wasmtime.py; the real-world modules (tests/realworld) run mostly in fast copies."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from asm2wasm.check import ir
+from asm2wasm.compiler import Options, compile_source
+from asm2wasm.lower import versioning
+
+VIEWS = ("  var H8 = new stdlib.Int8Array(heap);\n  var H32 = new stdlib.Int32Array(heap);\n"
+         "  var HF64 = new stdlib.Float64Array(heap);\n  var g = 0;\n")
+
+
+def compiled_module(source_body: str, fast: bool = False):
+    source = ("function M(stdlib, foreign, heap) {\n  \"use asm\";\n  var ffi = foreign.ffi;\n" + VIEWS
+              + source_body + "\n  return { f: f };\n}\n")
+    return compile_source(source, "m.js", Options(fast=fast))
+
+
+def plan_of(source_body: str) -> tuple[list, ir.Function]:
+    func = next(f for f in compiled_module(source_body).typed.functions if f.name == "f")
+    return versioning.plan(func.body, versioning.Facts(lambda access: not access.addr.in_bounds)), func
+
+
+def ranges(items: list) -> list[versioning.Range]:
+    return [item for item in items if isinstance(item, versioning.Range)]
+
+
+def body_of(source_body: str, fast: bool = False) -> list[tuple]:
+    module = compiled_module(source_body, fast).lowered.module
+    return next(f for f in module.functions if f.debug_name == "f").body
+
+
+def accesses(node) -> list:
+    """The heap accesses in a statement or expression, in evaluation order."""
+    found = []
+
+    def walk(n) -> None:
+        if n is None or isinstance(n, (int, float, str, tuple)):
+            return
+        if isinstance(n, list):
+            for x in n:
+                walk(x)
+            return
+        if isinstance(n, ir.Load):
+            walk(n.addr.base)
+            found.append(n)
+            return
+        if isinstance(n, ir.Store):
+            walk(n.addr.base)
+            found.append(n)
+            walk(n.value)
+            return
+        for name in getattr(n, "__slots__", ()) or vars(n):
+            if name not in ("vt", "view", "line", "labels", "op", "name", "params"):
+                walk(getattr(n, name))
+
+    walk(node)
+    return found
+
+
+def covered(r: versioning.Range, func: ir.Function) -> list[bool]:
+    return [id(a) in r.covered for a in accesses(func.body)]
+
+
+def test_a_run_of_field_accesses_is_one_range_with_one_test() -> None:
+    items, func = plan_of("function f(p) { p = p|0; var s = 0.0;"
+                          " H32[p >> 2] = 1; H32[(p + 4) >> 2] = 2; H8[(p + 11) >> 0] = 3;"
+                          " s = +HF64[(p + 16) >> 3]; return +s; }")
+    [r] = ranges(items)
+    assert len(r.stmts) == len(func.body) - 1  # the return covers nothing: left out of the copies
+    [group] = r.groups.values()
+    assert (group.lo, group.hi) == (0, 16)
+    assert all(covered(r, func))
+
+
+def test_a_single_access_is_left_alone() -> None:
+    items, _ = plan_of("function f(p) { p = p|0; return H32[p >> 2]|0; }")
+    assert ranges(items) == []
+
+
+def test_a_pointer_bumped_through_the_run_stays_one_group() -> None:
+    items, func = plan_of("function f(p) { p = p|0; var q = 0;"
+                          " H32[p >> 2] = 1; p = (p + 4)|0; H32[p >> 2] = 2; q = (p + 8)|0; H32[(q - 4) >> 2] = 3;"
+                          " return p|0; }")
+    [r] = ranges(items)
+    [group] = r.groups.values()
+    assert (group.lo, group.hi) == (0, 8)
+    assert all(covered(r, func))
+
+
+def test_a_local_assigned_differently_in_two_arms_is_unknown_after_them() -> None:
+    items, func = plan_of("function f(p, c) { p = p|0; c = c|0;"
+                          " H32[p >> 2] = 1; H32[(p + 4) >> 2] = 1;"
+                          " if (c) p = (p + 4)|0; else p = (p + 8)|0;"
+                          " H32[p >> 2] = 2; }")
+    [r] = ranges(items)
+    assert covered(r, func) == [True, True, False]
+
+
+def test_a_global_is_a_base_until_a_call_or_an_assignment() -> None:
+    items, func = plan_of("function f(v) { v = v|0;"
+                          " H32[g >> 2] = 1; H32[(g + 4) >> 2] = 2; ffi(); H32[(g + 8) >> 2] = 3;"
+                          " H32[v >> 2] = 1; H32[(v + 4) >> 2] = 2; g = v; H32[(g + 12) >> 2] = 3; }")
+    [r] = ranges(items)
+    assert covered(r, func) == [True, True, False, True, True, False]
+
+
+def test_conditional_accesses_open_a_group_only_at_non_negative_offsets() -> None:
+    items, func = plan_of("function f(p, q) { p = p|0; q = q|0;"
+                          " if (p) { H32[(p + 4) >> 2] = 1; H32[(p + 8) >> 2] = 1; }"
+                          " if (q) { H32[(q - 4) >> 2] = 1; H32[(q - 8) >> 2] = 1; } }")
+    [r] = ranges(items)
+    assert covered(r, func) == [True, True, False, False]
+
+
+def test_a_loop_ends_a_run_and_its_body_is_planned_on_its_own() -> None:
+    items, _ = plan_of("function f(p, n) { p = p|0; n = n|0; var i = 0;"
+                       " H32[p >> 2] = 1; H32[(p + 4) >> 2] = 2;"
+                       " while ((i|0) < (n|0)) { H32[(p + 8) >> 2] = i; H32[(p + 12) >> 2] = i; i = (i + 1)|0; }"
+                       " H32[(p + 16) >> 2] = 1; H32[(p + 20) >> 2] = 2; }")
+    kinds = [type(item).__name__ for item in items]
+    assert kinds == ["Range", "LoopStmt", "Range"]
+    loop = items[1]
+    inner = ranges(versioning.plan(loop.body.body, versioning.Facts(lambda access: True)))
+    assert len(inner) == 1 and len(inner[0].covered) == 2
+
+
+def test_a_window_wider_than_max_span_leaves_the_far_access_checked() -> None:
+    far = versioning.MAX_SPAN + 4
+    items, func = plan_of(f"function f(p) {{ p = p|0; H32[p >> 2] = 1; H32[(p + 4) >> 2] = 1;"
+                          f" H32[(p + {far}) >> 2] = 1; }}")
+    [r] = ranges(items)
+    assert covered(r, func) == [True, True, False]
+
+
+def test_a_base_loaded_in_the_run_starts_a_new_range_where_that_pays() -> None:
+    items, _ = plan_of("function f(b) { b = b|0; var s = 0;"
+                       " H32[b >> 2] = 1; H32[(b + 4) >> 2] = 2; s = H32[(b + 8) >> 2]|0;"
+                       " H32[s >> 2] = 1; H32[(s + 4) >> 2] = 2; H32[(s + 8) >> 2] = 3; H32[(s + 12) >> 2] = 4; }")
+    first, second = ranges(items)
+    assert len(first.covered) == 3 and len(second.covered) == 4
+
+
+def test_the_fast_copy_has_no_checks_and_uses_memarg_offsets() -> None:
+    body = body_of("function f(p) { p = p|0; H32[(p + 8) >> 2] = 1; H32[(p + 12) >> 2] = 2;"
+                   " return (H32[(p + 8) >> 2]|0) + (H32[(p + 16) >> 2]|0) | 0; }")
+    start = body.index(("if", None))
+    middle = body.index(("else",), start)
+    fast, slow = body[start:middle], body[middle:]
+    assert not any(ins[0] == "global.get" for ins in fast)  # no heap_limit_N read: no check
+    assert [ins[2] for ins in fast if ins[0] in ("i32.load", "i32.store")] == [8, 12, 8, 16]
+    assert not any(ins[0] in ("i32.load", "i32.store", "global.get") for ins in slow)
+    assert sum(1 for ins in slow if ins[0] == "call") == 4  # every access checked by an access helper
+    test = body[:start]
+    assert ("global.get", 3) in test and ("i32.lt_u",) in test  # heap_limit_8 (the 4th import), one comparison
+    assert body[-1] == ("unreachable",)  # both copies returned
+
+
+def test_fast_mode_has_no_ranges() -> None:
+    body = body_of("function f(p) { p = p|0; H32[p >> 2] = 1; H32[(p + 4) >> 2] = 2; }", fast=True)
+    assert ("if", None) not in body and ("else",) not in body
+
+
+def test_versioning_off_checks_every_access_inline(monkeypatch: pytest.MonkeyPatch) -> None:
+    from asm2wasm.lower import module as lower_module
+
+    source = "function f(p) { p = p|0; H32[p >> 2] = 1; H32[(p + 4) >> 2] = 2; }"
+    versioned = body_of(source)
+    plan_module = lower_module.plan_module
+
+    def without(*args, **kwargs):
+        plan = plan_module(*args, **kwargs)
+        plan.layout.versioning = False
+        return plan
+
+    monkeypatch.setattr(lower_module, "plan_module", without)
+    plain = body_of(source)
+    assert ("else",) in versioned and ("else",) not in plain
+    assert sum(1 for ins in plain if ins[0] == "global.get") == 2  # each access checked inline
+    slow = versioned[versioned.index(("else",)):]
+    assert sum(1 for ins in slow if ins[0] == "call") == 2 and not any(ins[0] == "global.get" for ins in slow)
+
+
+GROWTH_SOURCE = """function GrowRanges(global, env, buffer) {
+  "almost asm";
+  var Int8View = global.Int8Array;
+  var HEAP8 = new Int8View(buffer);
+  var Int32View = global.Int32Array;
+  var HEAP32 = new Int32View(buffer);
+  var HEAPF64 = new global.Float64Array(buffer);
+  var byteLength = global.byteLength;
+  var grow = env.grow;
+  function _emscripten_replace_memory(newBuffer) {
+    if (byteLength(newBuffer) & 16777215 || byteLength(newBuffer) <= 16777215
+        || byteLength(newBuffer) > 2147483648) return false;
+    HEAP8 = new Int8View(newBuffer);
+    HEAP32 = new Int32View(newBuffer);
+    HEAPF64 = new global.Float64Array(newBuffer);
+    buffer = newBuffer;
+    return true;
+  }
+  function set2(i, v) { i = i|0; v = v|0; HEAP32[i >> 2] = v; HEAP32[(i + 4) >> 2] = (v + 1)|0; }
+  function get2(i) { i = i|0; return (HEAP32[i >> 2]|0) + (HEAP32[(i + 4) >> 2]|0) | 0; }
+  function mixed(i, d) {
+    i = i|0; d = +d;
+    HEAPF64[(i + 8) >> 3] = d; HEAP8[(i + 1) >> 0] = 3; HEAP32[(i + 4) >> 2] = HEAP8[(i + 1) >> 0]|0;
+    return +HEAPF64[(i + 8) >> 3];
+  }
+  function growInside(i, v) {
+    i = i|0; v = v|0;
+    HEAP32[i >> 2] = v; grow()|0; HEAP32[(i + 4) >> 2] = (v + 1)|0;
+    return (HEAP32[i >> 2]|0) + (HEAP32[(i + 4) >> 2]|0) | 0;
+  }
+  return { _emscripten_replace_memory: _emscripten_replace_memory, set2: set2, get2: get2, mixed: mixed,
+           growInside: growInside };
+}
+"""
+
+
+def test_ranges_in_a_growth_module_match_javascript_around_growth(tmp_path: Path) -> None:
+    source = tmp_path / "grow-ranges.js"
+    source.write_text(GROWTH_SOURCE)
+    compiled = compile_source(GROWTH_SOURCE, str(source))
+    assert compiled.typed.almost_asm
+    functions = {f.debug_name: f for f in compiled.lowered.module.functions}
+    assert all(("else",) in functions[name].body for name in ("set2", "get2", "mixed", "growInside"))
+    (tmp_path / "g.wasm").write_bytes(compiled.wasm())
+    (tmp_path / "g.js").write_text(compiled.shim("g.wasm", source.name))
+    run = subprocess.run(["node", str(Path(__file__).with_name("versioning_growth_run.js")), str(source),
+                          str(tmp_path / "g.js")], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert result["isWasm"]
+    assert result["wasm"]["log"] == result["js"]["log"]
+    assert result["wasm"]["length"] == result["js"]["length"] == 48 << 20
+    assert result["wasm"]["sha"] == result["js"]["sha"]
+
+
+VIEWS_BY_NAME = {"H8": ("Int8Array", 1, "int"), "HU8": ("Uint8Array", 1, "int"), "H16": ("Int16Array", 2, "int"),
+                 "HU16": ("Uint16Array", 2, "int"), "H32": ("Int32Array", 4, "int"), "HU32": ("Uint32Array", 4, "int"),
+                 "HF32": ("Float32Array", 4, "float"), "HF64": ("Float64Array", 8, "double")}
+SHIFT = {1: 0, 2: 1, 4: 2, 8: 3}
+
+
+def random_runs_module(seed: int, heap: int) -> str:
+    """Functions made of one run of loads and stores at p + constant (every view, offsets around 0), called with p
+    swept across the heap's end, around 0 and where p + offset wraps."""
+    import random
+
+    rng = random.Random(seed)
+    lines, names = [], []
+    for f in range(6):
+        body = []
+        for _ in range(rng.randint(3, 7)):
+            view = rng.choice(sorted(VIEWS_BY_NAME))
+            _, size, kind = VIEWS_BY_NAME[view]
+            offset = rng.randint(-3, 12) * size + rng.choice((0, 0, 0, 1))  # now and then not a multiple
+            address = f"(p + {offset}) >> {SHIFT[size]}" if offset >= 0 else f"(p - {-offset}) >> {SHIFT[size]}"
+            if rng.random() < 0.5:
+                value = {"int": "(v + {0}) | 0", "float": "fround(+(v | 0) + 0.5)", "double": "+(v | 0) * 1.5"}[kind]
+                body.append(f"    {view}[{address}] = {value.format(offset)};")
+            else:
+                read = {"int": f"+({view}[{address}] | 0)", "float": f"+{view}[{address}]",
+                        "double": f"+{view}[{address}]"}[kind]
+                if view == "HU32":
+                    read = f"+({view}[{address}] >>> 0)"
+                body.append(f"    s = s + {read};")
+        names.append(f"f{f}")
+        lines.append(f"  function f{f}(p, v) {{\n    p = p | 0;\n    v = v | 0;\n    var s = 0.0;\n"
+                     + "\n".join(body) + "\n    return +s;\n  }")
+    sweep = [*range(heap - 72, heap + 9), *range(-40, 9, 3), 2147483647 - 8, -2147483648, 4095, 123]
+    calls = [f"// call: {name}({p}, {i})" for name in names for i, p in enumerate(sweep)]
+    views = "\n".join(f"  var {v} = new stdlib.{ctor}(heap);" for v, (ctor, _, _) in VIEWS_BY_NAME.items())
+    return (f"// heap: {heap}\n" + "\n".join(calls) + "\nfunction RandomRuns(stdlib, foreign, heap) {\n  \"use asm\";\n"
+            + views + "\n  var fround = stdlib.Math.fround;\n" + "\n".join(lines)
+            + "\n  return { " + ", ".join(f"{n}: {n}" for n in names) + " };\n}\n")
+
+
+@pytest.mark.parametrize("heap, seed", [(4096, 1), (4096, 2), (65536, 3), (65536, 4), (1 << 24, 5)])
+def test_random_runs_at_the_heap_end_behave_like_asmjs(heap: int, seed: int, tmp_path: Path) -> None:
+    source = random_runs_module(seed, heap)
+    fixture = tmp_path / "runs.js"
+    fixture.write_text(source)
+    compiled = compile_source(source, str(fixture))
+    assert sum(("else",) in f.body for f in compiled.lowered.module.functions) >= 4  # ranges were made
+    (tmp_path / "runs.wasm").write_bytes(compiled.wasm())
+    (tmp_path / "runs.shim.js").write_text(compiled.shim("runs.wasm", fixture.name))
+    diff = Path(__file__).resolve().parents[1] / "harness" / "diff.js"
+    ran = subprocess.run(["node", "--allow-natives-syntax", str(diff), str(fixture), "--shim",
+                          str(tmp_path / "runs.shim.js")], capture_output=True, text=True, timeout=300)
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    report = json.loads(ran.stdout)
+    assert report["asm_valid"]
+    assert report["mismatches"] == [], "\n".join(report["mismatches"][:20])
