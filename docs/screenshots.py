@@ -23,7 +23,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 REPO = Path(__file__).resolve().parents[1]
-APPS = ["canvas-mandelbrot", "webgl-triangles", "legacy-apis"]
+APPS = ["canvas-mandelbrot", "webgl-triangles", "legacy-apis", "canvas-growth"]
 PERIOD_BROWSER = REPO / "tests" / "browser" / "period_browser.js"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 VIEWPORT = {"width": 440, "height": 180}
