@@ -55,10 +55,11 @@ class ScriptTag:
     attributes: list[Attribute] = field(default_factory=list)
 
     def get(self, name: str) -> str | None:
-        for attribute in self.attributes:
-            if attribute.name == name:
-                return attribute.value if attribute.value is not None else ""
-        return None
+        """The attribute's value ("" for a boolean attribute), or None when the tag does not have it."""
+        attribute = self.attribute(name)
+        if attribute is None:
+            return None
+        return attribute.value if attribute.value is not None else ""
 
     def attribute(self, name: str) -> Attribute | None:
         return next((a for a in self.attributes if a.name == name), None)
@@ -130,12 +131,14 @@ def inline_program(page: str, tags: list[ScriptTag]) -> str:
 
 
 def loader_rewrite(page_rel: str, page: str, migrated: dict[str, list[str]], loader_rel: str,
-                   inline_wasm: dict[int, list[str]] | None = None) -> PageRewrite | None:
+                   inline_wasm: dict[int, list[str]] | None = None,
+                   tags: list[ScriptTag] | None = None) -> PageRewrite | None:
     """The edits that make the page load the Wasm of its migrated scripts first, or None when the page includes
     none. `migrated`: app-relative script path -> the app-relative .wasm files that script links; `inline_wasm`:
-    the page's own inline scripts (by tag offset) -> the .wasm files of the modules migrated inside them."""
+    the page's own inline scripts (by tag offset) -> the .wasm files of the modules migrated inside them; `tags`:
+    `scripts(page)`, when the caller has it already."""
     inline_wasm = inline_wasm or {}
-    tags = scripts(page)
+    tags = scripts(page) if tags is None else tags
 
     def wasm_of(tag: ScriptTag) -> list[str]:
         if tag.src is None:

@@ -211,9 +211,7 @@ class _AppMigration:
         file = FileMigration(rel, text, spans, self.taken, self.settings).run(self.report)
         if file.text is None:
             return False
-        new = file.text.encode("utf-8")
-        self.output.write(rel, _BOM + new if data.startswith(_BOM) else new)
-        self.report.files_rewritten.append(rel)
+        self._write_rewritten(rel, data, file.text)
         self.migrated[rel] = list(file.wasm)
         self._write_wasm(file.wasm)
         return True
@@ -226,33 +224,38 @@ class _AppMigration:
         if text is None:
             self._copy(rel, path)
             return
-        edits, inline_wasm = self._inline_modules(rel, text)
-        own = list(edits)  # recorded by the module migration already
-        shim_edit = self._shims(rel, text)
+        tags = html.scripts(text)
+        inline = [tag for tag in tags if tag.src is None and tag.is_classic]
+        program = html.inline_program(text, inline)  # the inline scripts as one program, with the page's positions
+        module_edits, inline_wasm = self._inline_modules(rel, inline, program)  # recorded by FileMigration
+        page_edits = []
+        shim_edit = self._shims(rel, tags, program)
         if shim_edit is not None:
-            edits.insert(0, shim_edit)  # first among edits at the same place: the shims run before anything else
-        rewrite = html.loader_rewrite(rel, text, self.migrated, self.loader_rel, inline_wasm)
+            page_edits.append(shim_edit)  # first among edits at the same place: the shims run before anything else
+        rewrite = html.loader_rewrite(rel, text, self.migrated, self.loader_rel, inline_wasm, tags)
         if rewrite is not None:
             self.loader_used = True
-            edits += rewrite.edits
+            page_edits += rewrite.edits
             for offset, message in rewrite.warnings:
                 loc = loc_of(text, offset)
                 self.report.warnings.append(WarningRecord(rel, loc.line, loc.col + 1, message))
-        if not edits:
+        if not module_edits and not page_edits:
             self._copy(rel, path)
             return
-        _record_rewrites(self.report, rel, text, [e for e in edits if e not in own])
-        new = apply_edits(text, edits).encode("utf-8")
-        self.output.write(rel, _BOM + new if data.startswith(_BOM) else new)
+        _record_rewrites(self.report, rel, text, page_edits)
+        self._write_rewritten(rel, data, apply_edits(text, page_edits + module_edits))
+
+    def _write_rewritten(self, rel: str, original: bytes, text: str) -> None:
+        new = text.encode("utf-8")
+        self.output.write(rel, _BOM + new if original.startswith(_BOM) else new)
         self.report.files_rewritten.append(rel)
 
-    def _shims(self, rel: str, page: str) -> Edit | None:
-        """The shims script tag for the page, before its first script, when its JavaScript uses legacy APIs."""
-        tags = html.scripts(page)
-        classic = [tag for tag in tags if tag.is_classic]
-        sources = [shims.ScriptText(rel, html.inline_program(page, [t for t in classic if t.src is None]))]
-        for tag in classic:
-            script = html.resolve(rel, tag.src) if tag.src is not None else None
+    def _shims(self, rel: str, tags: list[html.ScriptTag], program: str) -> Edit | None:
+        """The shims script tag for the page, before its first script, when its JavaScript (`program`: its inline
+        scripts; and the app's scripts it includes) uses legacy APIs."""
+        sources = [shims.ScriptText(rel, program)]
+        for tag in tags:
+            script = html.resolve(rel, tag.src) if tag.src is not None and tag.is_classic else None
             if script in self.scripts:
                 sources.append(shims.ScriptText(script, self.scripts[script]))
         uses = shims.detect_shims(sources)
@@ -267,17 +270,16 @@ class _AppMigration:
         tag = f'<script src="{html_escape(html.relative_url(rel, self.shims_rel))}"></script>'
         return Edit(tags[0].start, tags[0].start, tag, f"compatibility shims for legacy browser APIs ({names})")
 
-    def _inline_modules(self, rel: str, page: str) -> tuple[list[Edit], dict[int, list[str]]]:
+    def _inline_modules(self, rel: str, inline: list[html.ScriptTag], program: str
+                        ) -> tuple[list[Edit], dict[int, list[str]]]:
         """Migrate the modules of a page's inline scripts, read together as the one program they form (classic
         scripts share their globals). Returns the page edits and, per script tag (its offset), its .wasm files."""
-        if "use asm" not in page and "almost asm" not in page:
+        if "use asm" not in program and "almost asm" not in program:
             return [], {}
-        tags = [tag for tag in html.scripts(page) if tag.src is None and tag.is_classic]
-        program = html.inline_program(page, tags)
         spans = find_modules(program)
         if not spans:
             return [], {}
-        tag_of = {span.start: next(t for t in tags if t.body_start <= span.start < t.body_end) for span in spans}
+        tag_of = {span.start: next(t for t in inline if t.body_start <= span.start < t.body_end) for span in spans}
         runtime_at = {start: tag.body_end for start, tag in tag_of.items()}
         file = FileMigration(rel, program, spans, self.taken, self.settings, runtime_at=runtime_at).run(self.report)
         inline_wasm: dict[int, list[str]] = {}
