@@ -198,3 +198,31 @@ def test_original_and_migrated_draw_the_frames_node_computes(served: tuple[str, 
     assert [s.name for s in scripts] == ["asm2wasm-loader.js", "asm2wasm-shims.js", SCRIPT]
     for script in scripts:
         assert find_modules(script.read_text()) == [], script
+
+
+GROW_WITH_A_STALE_IMAGE = """() => {
+  Module.onMemoryGrowth = null;  // the app's hook would re-make its ImageData: keep the old one, now over a stale heap
+  const stale = directImage, old = stale.data.buffer, before = buffer.byteLength;
+  _malloc(48 << 20);  // the heap grows again
+  const pixels = HEAPU8.subarray(screenPtr, screenPtr + SCREEN_BYTES);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = (i & 3) === 3 ? 255 : (i * 7) & 255;  // a new opaque picture
+  let drew = 'ok';
+  try { document.getElementById('direct').getContext('2d').putImageData(stale, 0, 0); }
+  catch (e) { drew = e.name; }
+  return { before, after: buffer.byteLength, oldDetached: old.byteLength === 0, drew,
+           current: globalThis.asm2wasmCurrentHeap(old) === buffer };
+}"""
+
+
+def test_migrated_runtime_lets_the_canvas2d_shim_draw_a_stale_image_from_the_grown_memory(
+        served: tuple[str, Path], open_page) -> None:
+    """An ImageData made over the heap before a growth: the Wasm memory's old buffer is detached, and the canvas2d
+    shim draws from the current buffer that the migrated runtime reports (globalThis.asm2wasmCurrentHeap)."""
+    url, _ = served
+    opened = open_page(url + f"migrated/{APP}/index.html", ready="html[data-app='done'], html[data-app='error']")
+    finished(opened)
+    grown = opened.page.evaluate(GROW_WITH_A_STALE_IMAGE)
+    assert grown == {"before": 64 << 20, "after": 128 << 20, "oldDetached": True, "drew": "ok", "current": True}
+    drawn = canvas_pixels(opened, "direct")
+    assert drawn == bytes(255 if i & 3 == 3 else (i * 7) & 255 for i in range(len(drawn)))
+    assert opened.problems == []
