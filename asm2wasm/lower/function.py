@@ -325,9 +325,15 @@ class FunctionLowering:
     def _range(self, r: versioning.Range) -> None:
         """`if (test) { fast copy } else { slow copy }` (versioning.py)."""
         code = self.code
-        limit = self.layout.heap_limit_globals[8]
         for i, group in enumerate(r.groups.values()):
             lo, hi = group.test_lo(), group.hi
+            limit = self.layout.heap_limit_globals[group.size]
+            if group.ored:  # every `G | k` is <=u G | mask
+                self.emit(group.node)
+                code += [("i32.const", group.or_mask()), ("i32.or",), ("global.get", limit), ("i32.lt_u",)]
+                if i:
+                    code.append(("i32.and",))
+                continue
             if group.node is None:
                 code.append(("i32.const", lo))
             else:

@@ -12,20 +12,25 @@ the locals and globals as they are there, k a constant) are *covered*: grouped b
 [lo, hi] of the k it covers (span = hi - lo <= MAX_SPAN; lo is lowered to 0 when the span allows, see
 Group.test_lo). The range is emitted twice:
 
-    (G1 + lo1) <u (heap_limit_8 - span1)  and  (G2 + lo2) <u (heap_limit_8 - span2)  and ...
+    (G1 + lo1) <u (heap_limit_s1 - span1)  and  (G2 + lo2) <u (heap_limit_s2 - span2)  and ...
     if
       the statements, the covered accesses without checks            ;; fast copy
     else
       the statements, every access checked as always                  ;; slow copy: the code of before
     end
 
-Why the fast copy does what the checks would have done: heap_limit_8 = L - 7 (L = the heap's byteLength, at least
-4096, MIN_HEAP_BYTES: every link path refuses smaller heaps; growth only makes L bigger, so a test that held at the
-range's start still holds after a call that grew the memory). span <= MAX_SPAN = 2048, so the bound is positive.
-If t = (G + lo) mod 2^32 < L - 7 - span, then for every k in [lo, hi] the access's address before its mask,
-(G + k) mod 2^32 = t + (k - lo), lies in [0, L - 8] (no wrap: t + span < 2^32). The access reads or writes at most
-8 bytes at that address rounded down to its size: inside [0, L), exactly where the checked access would have gone.
-Its address expression is evaluated where it always was: the symbolic form only serves the test.
+Why the fast copy does what the checks would have done: heap_limit_s = L - (s - 1) (L = the heap's byteLength, at
+least 4096, MIN_HEAP_BYTES: every link path refuses smaller heaps; growth only makes L bigger, so a test that held at
+the range's start still holds after a call that grew the memory), s the widest access of the group (1 to 8 bytes).
+span <= MAX_SPAN = 2048, so the bound is positive. If t = (G + lo) mod 2^32 < L - (s - 1) - span, then for every k in
+[lo, hi] the access's address before its mask, (G + k) mod 2^32 = t + (k - lo), lies in [0, L - s] (no wrap:
+t + span < 2^32). The access reads or writes at most s bytes at that address rounded down to its size: inside
+[0, L), exactly where the checked access would have gone. Its address expression is evaluated where it always was:
+the symbolic form only serves the test.
+
+Addresses `G | k` (k a constant, 0 <= k <= MAX_SPAN: hand-written asm.js indexes aligned blocks so, asmcrypto's
+`HEAP[offset|1]`) form groups of their own, tested as `(G | m) <u heap_limit_s` with m = 2^n - 1 the smallest such
+mask >= hi: every k of the group has its bits in m, so G | k <=u G | m <= L - s. `G` itself counts as `G | 0`.
 
 `G` is evaluated at the range's start, so an access is covered only if the value of its address there is known:
 the symbolic evaluation below follows assignments of pure i32 expressions to locals (`p = p + 4`, `h = f + (i << 2)`)
@@ -39,7 +44,7 @@ null pointer plus a field offset is still in bounds; `p + -4` with p = 0 would s
 
 Fast-copy addresses: `(X + c) & mask` with c a constant >= 0 and a multiple of the access size is emitted as
 `X & mask` with the memarg offset c when X's symbolic offset k - c lies in the group's window too: then the test
-puts X's value in [0, L - 8] and X + c = G + k in it as well, so the Wasm effective address `(X & mask) + c`
+puts X's value in [0, L - s] and X + c = G + k in it as well, so the Wasm effective address `(X & mask) + c`
 (computed without wrapping) is the asm.js address. This keeps the fast copy's address arithmetic out of the slow
 copy's, so that TurboFan folds it into the accesses instead of computing it once for both copies and keeping it in
 registers or spill slots.
@@ -71,29 +76,31 @@ def s32(value: int) -> int:
 
 
 class Sym:
-    """A value known at the range's start: `node + k` (i32, wrapping). node None stands for 0; key identifies
-    node structurally (two syms with equal keys evaluate to the same value at the range's start)."""
+    """A value known at the range's start: `node + k` (i32, wrapping), or `node | k` when `ored` (k >= 0). node
+    None stands for 0; key identifies node structurally (two syms with equal keys evaluate to the same value at the
+    range's start)."""
 
-    __slots__ = ("k", "key", "node", "size")
+    __slots__ = ("k", "key", "node", "ored", "size")
 
-    def __init__(self, key, node, k: int, size: int):
+    def __init__(self, key, node, k: int, size: int, ored: bool = False):
         if not -0x80000000 <= k <= 0x7FFFFFFF:
             k = s32(k)
-        self.key, self.node, self.k, self.size = key, node, k, size
+        self.key, self.node, self.k, self.size, self.ored = key, node, k, size, ored
 
     def whole(self):
-        """(key, node) of node + k as one expression."""
+        """(key, node) of node + k (or node | k) as one expression."""
         if self.node is None:
             return ("c", self.k), ir.Const("i32", self.k)
         if self.k == 0:
             return self.key, self.node
-        return ("i32.add", self.key, ("c", self.k)), ir.Binop("i32", "i32.add", self.node, ir.Const("i32", self.k))
+        op = "i32.or" if self.ored else "i32.add"
+        return (op, self.key, ("c", self.k)), ir.Binop("i32", op, self.node, ir.Const("i32", self.k))
 
     def __eq__(self, other) -> bool:
-        return isinstance(other, Sym) and self.key == other.key and self.k == other.k
+        return isinstance(other, Sym) and self.key == other.key and self.k == other.k and self.ored == other.ored
 
     def __hash__(self) -> int:
-        return hash((self.key, self.k))
+        return hash((self.key, self.k, self.ored))
 
 
 @dataclass
@@ -101,11 +108,17 @@ class Group:
     node: object  # G, an IR expression evaluated at the range's start (None: the constant addresses, G = 0)
     lo: int  # smallest k covered
     hi: int  # largest k covered (hi - lo <= MAX_SPAN)
+    ored: bool = False  # the accesses are at `G | k` (0 <= k <= hi): the test is on G | or_mask()
+    size: int = 1  # the widest access covered (bytes): the test is against heap_limit_<size> = L - (size - 1)
 
     def test_lo(self) -> int:
         """The low end of the window the test checks: 0 when that fits, so that the test also proves G itself in
         bounds and `G + c` accesses can use memarg offsets (a valid struct pointer is in bounds), else lo."""
         return min(self.lo, 0) if self.hi - min(self.lo, 0) <= MAX_SPAN else self.lo
+
+    def or_mask(self) -> int:
+        """The smallest 2^n - 1 >= hi: for every k in [0, hi], k's bits are in it, so G | k <=u G | mask."""
+        return (1 << self.hi.bit_length()) - 1
 
 
 @dataclass
@@ -142,6 +155,11 @@ def sym_of(node, state: State) -> Sym | None:
     b = sym_of(node.right, state)
     if b is None:
         return None
+    if a.ored or b.ored:  # (x | c) + d is not x | (c + d): use the value as a whole
+        a, b = _as_whole(a), _as_whole(b)
+    if node.op == "i32.or" and b.node is None and 0 <= b.k <= MAX_SPAN and a.node is not None:
+        key, a_node = a.whole()  # `p | 3`: asmcrypto's addresses into 64-byte aligned blocks
+        return Sym(key, a_node, b.k, a.size, ored=True)
     if node.op == "i32.add":
         if b.node is None:
             return Sym(a.key, a.node, a.k + b.k, a.size)
@@ -158,6 +176,13 @@ def sym_of(node, state: State) -> Sym | None:
         return None
     (a_key, a_node), (b_key, b_node) = a.whole(), b.whole()
     return Sym((node.op, a_key, b_key), ir.Binop("i32", node.op, a_node, b_node), 0, size)
+
+
+def _as_whole(sym: Sym) -> Sym:
+    if not sym.ored:
+        return sym
+    key, node = sym.whole()
+    return Sym(key, node, 0, sym.size + 2)
 
 
 def _pure(node) -> bool:
@@ -453,20 +478,28 @@ def _children(node):
     raise AssertionError(f"unexpected node {kind.__name__}")
 
 
-def _admit(groups: dict, sym: Sym, cond: bool) -> bool:
-    """Cover an access at `sym` (creating or widening its group) if the rules allow; groups is updated."""
+def _admit(groups: dict, sym: Sym, cond: bool, size: int) -> bool:
+    """Cover an access of `size` bytes at `sym` (creating or widening its group) if the rules allow; groups is
+    updated."""
     group = groups.get(sym.key)
     if sym.node is None and sym.k < 0:
         return False  # a negative constant address is out of bounds: the test would always fail
     if group is None:
         if cond and sym.k < 0:
             return False
-        groups[sym.key] = Group(sym.node, sym.k, sym.k)
+        groups[sym.key] = Group(sym.node, sym.k, sym.k, sym.ored, size)
         return True
+    if group.ored != sym.ored:  # `p` itself is both p + 0 and p | 0; otherwise the first form seen keeps the group
+        if not sym.ored and sym.k == 0:
+            group.size = max(group.size, size)
+            return True
+        if not (sym.ored and group.lo == group.hi == 0):
+            return False
+        group.ored = True
     lo, hi = min(group.lo, sym.k), max(group.hi, sym.k)
     if hi - lo > MAX_SPAN or (cond and sym.k < 0 and sym.k < group.lo):
         return False
-    group.lo, group.hi = lo, hi
+    group.lo, group.hi, group.size = lo, hi, max(group.size, size)
     return True
 
 
@@ -485,7 +518,7 @@ class Range:
 
 
 def _groups_copy(groups: dict) -> dict:
-    return {key: Group(g.node, g.lo, g.hi) for key, g in groups.items()}
+    return {key: Group(g.node, g.lo, g.hi, g.ored, g.size) for key, g in groups.items()}
 
 
 def _coverage(stmts: list, facts: Facts, start: Range | None) -> int:
@@ -495,7 +528,7 @@ def _coverage(stmts: list, facts: Facts, start: Range | None) -> int:
     found: list = []
     for s in stmts:
         scan(facts.info(s).events, state, found)
-    return sum(1 for _, sym, cond in found if sym is not None and _admit(groups, sym, cond))
+    return sum(1 for node, sym, cond in found if sym is not None and _admit(groups, sym, cond, node.view.size))
 
 
 def worth_it(body: list, facts: Facts) -> bool:
@@ -537,7 +570,7 @@ def plan(stmts: list, facts: Facts) -> list:
         state, found = cur.state.copy(), []
         scan(info.events, state, found)
         groups = _groups_copy(cur.groups)
-        admitted = [sym is not None and _admit(groups, sym, cond) for _, sym, cond in found]
+        admitted = [sym is not None and _admit(groups, sym, cond, node.view.size) for node, sym, cond in found]
         if cur.stmts and not all(admitted) and _coverage([s], facts, None) > sum(admitted):
             ahead = []
             for x, x_info in zip(stmts[i:i + WINDOW], infos[i:i + WINDOW]):
@@ -549,7 +582,7 @@ def plan(stmts: list, facts: Facts) -> list:
                 cur = Range()
                 state, found, groups = State(), [], {}
                 scan(info.events, state, found)
-                admitted = [sym is not None and _admit(groups, sym, cond) for _, sym, cond in found]
+                admitted = [sym is not None and _admit(groups, sym, cond, node.view.size) for node, sym, cond in found]
         cur.state, cur.groups = state, groups
         for (node, sym, _), ok in zip(found, admitted):
             if ok:

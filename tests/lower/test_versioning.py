@@ -123,6 +123,25 @@ def test_conditional_accesses_open_a_group_only_at_non_negative_offsets() -> Non
     assert covered(r, func) == [True, True, False, False]
 
 
+def test_or_addresses_into_an_aligned_block_are_one_group_tested_with_a_mask() -> None:
+    body = body_of("function f(p) { p = p|0;"
+                   " return (H8[p] << 24 | H8[p|1] << 16 | H8[p|2] << 8 | H8[p|5]) | 0; }")
+    start = body.index(("if", None))
+    fast = body[start:body.index(("else",), start)]
+    assert not any(ins[0] == "global.get" for ins in fast)  # no checks left
+    # (p | 7) <u heap_limit_1 (the 1st import: byte accesses): every p | k with k <= 7 is at most p | 7
+    assert body[:start] == [("local.get", 0), ("i32.const", 7), ("i32.or",), ("global.get", 0), ("i32.lt_u",)]
+
+
+def test_or_and_add_forms_of_one_base_are_not_mixed() -> None:
+    items, func = plan_of("function f(p) { p = p|0; H8[p|1] = 1; H8[p|2] = 2; H8[p + 5 | 0] = 3;"
+                          " H8[(p | 1) + 4 | 0] = 4; H8[(p | 1) + 8 | 0] = 5; }")
+    [r] = ranges(items)
+    assert covered(r, func) == [True, True, False, True, True]
+    forms = sorted((g.ored, g.lo, g.hi) for g in r.groups.values())
+    assert forms == [(False, 4, 8), (True, 1, 2)]  # (p | 1) + 4 is not p | 5: its group is on p | 1 itself
+
+
 def test_a_loop_ends_a_run_and_its_body_is_planned_on_its_own() -> None:
     items, _ = plan_of("function f(p, n) { p = p|0; n = n|0; var i = 0;"
                        " H32[p >> 2] = 1; H32[(p + 4) >> 2] = 2;"
@@ -162,7 +181,8 @@ def test_the_fast_copy_has_no_checks_and_uses_memarg_offsets() -> None:
     assert not any(ins[0] in ("i32.load", "i32.store", "global.get") for ins in slow)
     assert sum(1 for ins in slow if ins[0] == "call") == 4  # every access checked by an access helper
     test = body[:start]
-    assert ("global.get", 3) in test and ("i32.lt_u",) in test  # heap_limit_8 (the 4th import), one comparison
+    # heap_limit_4 (the 3rd import: the widest access is 4 bytes) less the window of 16 bytes, one comparison
+    assert test == [("local.get", 0), ("global.get", 2), ("i32.const", 16), ("i32.sub",), ("i32.lt_u",)]
     assert body[-1] == ("unreachable",)  # both copies returned
 
 
@@ -253,8 +273,8 @@ SHIFT = {1: 0, 2: 1, 4: 2, 8: 3}
 
 
 def random_runs_module(seed: int, heap: int) -> str:
-    """Functions made of one run of loads and stores at p + constant (every view, offsets around 0), called with p
-    swept across the heap's end, around 0 and where p + offset wraps."""
+    """Functions made of one run of loads and stores at p + constant or p | constant (every view, offsets around 0),
+    called with p swept across the heap's end, around 0 and where p + offset wraps."""
     import random
 
     rng = random.Random(seed)
@@ -266,6 +286,8 @@ def random_runs_module(seed: int, heap: int) -> str:
             _, size, kind = VIEWS_BY_NAME[view]
             offset = rng.randint(-3, 12) * size + rng.choice((0, 0, 0, 1))  # now and then not a multiple
             address = f"(p + {offset}) >> {SHIFT[size]}" if offset >= 0 else f"(p - {-offset}) >> {SHIFT[size]}"
+            if rng.random() < 0.3:  # `p | k` (or `p` alone): the or-groups
+                address = f"(p | {rng.choice((0, 1, 3, 4, 7, 17, 63, 64))}) >> {SHIFT[size]}"
             if rng.random() < 0.5:
                 value = {"int": "(v + {0}) | 0", "float": "fround(+(v | 0) + 0.5)", "double": "+(v | 0) * 1.5"}[kind]
                 body.append(f"    {view}[{address}] = {value.format(offset)};")
