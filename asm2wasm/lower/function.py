@@ -68,7 +68,7 @@ class FunctionLowering:
     unchecked: dict = field(default_factory=dict)  # in a range's fast copy: id(access) -> (lo, k), see versioning
     ranges: bool = False  # plan ranges in statement lists (not inside a range's copies: code at most twice its size)
     slow_copy: bool = False  # in a range's slow copy: checked accesses call the access helpers
-    facts: versioning.Facts = field(default_factory=lambda: versioning.Facts(_needs_check))
+    facts: versioning.Facts | None = None  # the function's, when ranges are planned in it
 
     # ---- scratch locals
 
@@ -502,8 +502,9 @@ def lower_function(func: ir.Function, type_index: int, layout: Layout) -> wasm.F
     for i, (_, vt, value) in enumerate(func.locals):
         if value != 0 or _is_negative_zero(value):
             lowering.code += [(vt + ".const", value), ("local.set", n_params + i)]
-    lowering.ranges = (layout.versioning and not layout.fast and bool(layout.heap_limit_globals)
-                       and versioning.worth_it(func.body, lowering.facts))
+    if layout.versioning and not layout.fast and layout.heap_limit_globals:
+        lowering.facts = versioning.analyse(func, _needs_check)
+        lowering.ranges = lowering.facts is not None
     lowering.stmts(func.body)
     if func.result is not None and not (func.body and isinstance(func.body[-1], ir.ReturnStmt)):
         # Falling off the end: JavaScript returns undefined, which callers coerce to 0 or NaN.

@@ -32,11 +32,14 @@ Addresses `G | k` (k a constant, 0 <= k <= MAX_SPAN: hand-written asm.js indexes
 `HEAP[offset|1]`) form groups of their own, tested as `(G | m) <u heap_limit_s` with m = 2^n - 1 the smallest such
 mask >= hi: every k of the group has its bits in m, so G | k <=u G | m <= L - s. `G` itself counts as `G | 0`.
 
-`G` is evaluated at the range's start, so an access is covered only if the value of its address there is known:
-the symbolic evaluation below follows assignments of pure i32 expressions to locals (`p = p + 4`, `h = f + (i << 2)`)
-through the range, merges the two arms of a conditional (a local assigned differently in them becomes unknown), and
-lets a global stand for itself until it is assigned or a call (which may assign it) happens. Pure means built only
-from constants, locals, globals and the operators of PURE_OPS, none of which traps.
+`G` is evaluated at the range's start, so an access is covered only if the value of its address there is known.
+One walk over the function (`Analysis`, before it is lowered) finds it for every range at once: a clock numbers
+the assignments and calls in the order they run, each access records its address in terms of the variables'
+*stamps* (the clock of their last assignment) and the range starting at clock C covers it when no variable it
+reads changed since C. Pure definitions of locals made inside the range (`q = p + 4`, `p = p + 4`) are followed
+when they certainly ran before the access (same statement list, or one around it). Pure means built only from
+constants, locals, globals and the operators of PURE_OPS, none of which traps; a global stands for itself until it
+is assigned or a call (which may assign it) happens.
 
 A test that fails costs speed, not correctness: the slow copy runs. So accesses that may run only under a condition
 (in an `if` arm, a `?:` arm, after a conditional `break`/`return`) create or extend a group only with a k >= 0 (a
@@ -53,7 +56,7 @@ registers or spill slots.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from asm2wasm.check import ir
 
@@ -75,17 +78,21 @@ def s32(value: int) -> int:
     return value - (1 << 32) if value >= 1 << 31 else value
 
 
+NEVER = 1 << 62  # a clock no range starts at
+
+
 class Sym:
-    """A value known at the range's start: `node + k` (i32, wrapping), or `node | k` when `ored` (k >= 0). node
-    None stands for 0; key identifies node structurally (two syms with equal keys evaluate to the same value at the
-    range's start)."""
+    """An address `node + k` (i32, wrapping), or `node | k` when `ored` (k >= 0), in terms of the values variables
+    had at the start of any range starting at a clock C with since <= C < until (see `Analysis`). node None
+    stands for 0; key identifies node structurally (two syms with equal keys have the same value there)."""
 
-    __slots__ = ("k", "key", "node", "ored", "size")
+    __slots__ = ("k", "key", "node", "ored", "since", "size", "until")
 
-    def __init__(self, key, node, k: int, size: int, ored: bool = False):
+    def __init__(self, key, node, k: int, size: int, since: int = 0, until: int = NEVER, ored: bool = False):
         if not -0x80000000 <= k <= 0x7FFFFFFF:
             k = s32(k)
         self.key, self.node, self.k, self.size, self.ored = key, node, k, size, ored
+        self.since, self.until = since, until
 
     def whole(self):
         """(key, node) of node + k (or node | k) as one expression."""
@@ -95,12 +102,6 @@ class Sym:
             return self.key, self.node
         op = "i32.or" if self.ored else "i32.add"
         return (op, self.key, ("c", self.k)), ir.Binop("i32", op, self.node, ir.Const("i32", self.k))
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, Sym) and self.key == other.key and self.k == other.k and self.ored == other.ored
-
-    def __hash__(self) -> int:
-        return hash((self.key, self.k, self.ored))
 
 
 @dataclass
@@ -121,173 +122,146 @@ class Group:
         return (1 << self.hi.bit_length()) - 1
 
 
+@dataclass(slots=True)
+class Access:
+    """A heap access that needs a check, as the planning sees it."""
+
+    node: object  # the ir.Load or ir.Store
+    size: int  # bytes
+    depth: int  # statement nesting depth (and ?: arms): deeper than its statement list's means conditional
+    direct: Sym | None  # its address from the variables it reads (None: not a pure expression, or too big)
+    expanded: Sym | None  # the same through the definitions of the locals it reads (None: no definition used)
+
+
+class StmtFacts(NamedTuple):
+    clock: int  # the clock when the statement starts: a range starting here has C = clock
+    first: int  # its accesses are Facts.accesses[first:end], in evaluation order
+    end: int
+    loop: bool  # it contains a loop that can run its body more than once: it ends a run
+    exits: bool  # it contains a break, continue or return: what follows it may not run
+    depth: int
+
+
+_new_facts = tuple.__new__  # a StmtFacts without NamedTuple's keyword-handling constructor (the walk's hot path)
+
+
 @dataclass
-class State:
-    """What is known at a point of a range about the values at its start."""
+class Facts:
+    """What the planning of a function's statement lists needs, found by one walk (`analyse`)."""
 
-    env: dict = field(default_factory=dict)  # local index -> Sym, or None when unknown (absent: not assigned)
-    calls: bool = False  # a call happened since the range's start (it may have assigned any global)
-    dirty: set = field(default_factory=set)  # globals assigned since the range's start
-    cond: int = 0  # > 0: what follows may not run every time the range does
-
-    def copy(self) -> State:
-        return State(dict(self.env), self.calls, set(self.dirty), self.cond)
+    accesses: list = field(default_factory=list)
+    stmts: dict = field(default_factory=dict)  # id(statement) -> StmtFacts
 
 
-def sym_of(node, state: State) -> Sym | None:
-    """The value of a pure i32 expression in terms of the range's start, or None."""
-    kind = type(node)
-    if kind is ir.Const:
-        return Sym(None, None, node.value, 0) if node.vt == "i32" else None
-    if kind is ir.GetLocal:
-        if node.index in state.env:
-            return state.env[node.index]
-        return Sym(("l", node.index), node, 0, 1) if node.vt == "i32" else None
-    if kind is ir.GetGlobal:
-        if node.vt != "i32" or state.calls or node.index in state.dirty:
+class _Unplannable(Exception):
+    """Too many checked accesses (MAX_FUNCTION_CHECKS), or an IR shape the planning does not expect."""
+
+
+def analyse(func: ir.Function, needs_check) -> Facts | None:
+    """The facts of `func`'s statements and accesses, or None when ranges are not worth planning in it."""
+    walk = Analysis(needs_check)
+    try:
+        for stmt in func.body:
+            walk.stmt(stmt)
+    except _Unplannable:
+        return None
+    return walk.facts
+
+
+class Analysis:
+    """One walk over a function in evaluation order, numbering the changes of variables with a clock.
+
+    Every assignment of an i32 local or of a global, and every call (which may assign any global), advances the
+    clock; a variable's *stamp* is the clock of its last assignment seen (a global's counts calls too). A range that
+    starts at a statement starts at that statement's clock C. Ranges are loop-free runs of statements, walked in
+    the order they run, so an assignment that runs between a range's start and an access was seen between them:
+    the variable's stamp at the access is then > C. So a pure address whose variables all have stamps <= C has,
+    at the access, the value the same expression has at the range's start: that is `direct` (valid for C >= its
+    `since`, the largest stamp). Equal stamps mean equal values within a range, so the keys carry them.
+
+    `expanded` follows pure definitions of i32 locals (`q = p + 4`, `p = p + 4`) made in the range, so that
+    accesses through q count against p: a definition with clock d replaces the local by the definition's own
+    symbolic value, valid for since <= C < d (the definition is then inside the range, before the access: it ran;
+    the variables it read kept their values from the range's start up to it). A definition is used only where it
+    certainly ran before the access whenever the access runs: in the same statement list or one around the access
+    (a *scope* still open; arms, case bodies, loop bodies, blocks and the loop test / update each open one).
+    """
+
+    def __init__(self, needs_check) -> None:
+        self.needs_check = needs_check
+        self.facts = Facts()
+        self.clock = 0
+        self.stamp: dict[int, int] = {}  # local index -> clock of its last assignment
+        self.leaves: dict[int, Sym] = {}  # local index -> its Sym as a variable, while its stamp holds (shared)
+        self.global_stamp: dict[int, int] = {}
+        self.call_clock = 0  # clock of the last call
+        self.defs: dict[int, tuple[Sym, int]] = {}  # local -> (its value at its definition, scope)
+        self.open_scopes = {0}
+        self.scope = 0
+        self.next_scope = 1
+        self.depth = 0
+        self.loops = 0
+        self.exits = 0
+
+    # ---- symbolic addresses
+
+    def sym(self, node, expand: bool) -> Sym | None:
+        """The pure i32 expression `node` as a Sym (see the class docstring), or None."""
+        kind = type(node)
+        if kind is ir.Const:
+            return Sym(None, None, node.value, 0) if node.vt == "i32" else None
+        if kind is ir.GetLocal:
+            if node.vt != "i32":
+                return None
+            index = node.index
+            if expand:
+                known = self.defs.get(index)
+                if known is not None and known[1] in self.open_scopes:
+                    return known[0]
+            leaf = self.leaves.get(index)
+            if leaf is None:
+                stamp = self.stamp.get(index, 0)
+                leaf = self.leaves[index] = Sym(("l", index, stamp), node, 0, 1, stamp)
+            return leaf
+        if kind is ir.GetGlobal:
+            if node.vt != "i32":
+                return None
+            stamp = max(self.global_stamp.get(node.index, 0), self.call_clock)
+            return Sym(("g", node.index, stamp), node, 0, 1, stamp)
+        if kind is not ir.Binop or node.op not in PURE_OPS:
             return None
-        return Sym(("g", node.index), node, 0, 1)
-    if kind is not ir.Binop or node.op not in PURE_OPS:
-        return None
-    a = sym_of(node.left, state)
-    if a is None:
-        return None
-    b = sym_of(node.right, state)
-    if b is None:
-        return None
-    if a.ored or b.ored:  # (x | c) + d is not x | (c + d): use the value as a whole
-        a, b = _as_whole(a), _as_whole(b)
-    if node.op == "i32.or" and b.node is None and 0 <= b.k <= MAX_SPAN and a.node is not None:
-        key, a_node = a.whole()  # `p | 3`: asmcrypto's addresses into 64-byte aligned blocks
-        return Sym(key, a_node, b.k, a.size, ored=True)
-    if node.op == "i32.add":
-        if b.node is None:
-            return Sym(a.key, a.node, a.k + b.k, a.size)
-        if a.node is None:
-            return Sym(b.key, b.node, a.k + b.k, b.size)
-        size = a.size + b.size + 1
+        a = self.sym(node.left, expand)
+        if a is None:
+            return None
+        b = self.sym(node.right, expand)
+        if b is None:
+            return None
+        since, until = max(a.since, b.since), min(a.until, b.until)
+        if a.ored or b.ored:  # (x | c) + d is not x | (c + d): use the value as a whole
+            a, b = _as_whole(a), _as_whole(b)
+        op = node.op
+        if op == "i32.or" and b.node is None and 0 <= b.k <= MAX_SPAN and a.node is not None:
+            key, a_node = a.whole()  # `p | 3`: asmcrypto's addresses into 64-byte aligned blocks
+            return Sym(key, a_node, b.k, a.size, since, until, True)
+        if op == "i32.add":
+            if b.node is None:
+                return Sym(a.key, a.node, a.k + b.k, a.size, since, until)
+            if a.node is None:
+                return Sym(b.key, b.node, a.k + b.k, b.size, since, until)
+            size = a.size + b.size + 1
+            if size > MAX_NODES:
+                return None
+            return Sym(("i32.add", a.key, b.key), ir.Binop("i32", "i32.add", a.node, b.node), a.k + b.k, size,
+                       since, until)
+        if op == "i32.sub" and b.node is None:
+            return Sym(a.key, a.node, a.k - b.k, a.size, since, until)
+        size = a.size + b.size + 3
         if size > MAX_NODES:
             return None
-        return Sym(("i32.add", a.key, b.key), ir.Binop("i32", "i32.add", a.node, b.node), a.k + b.k, size)
-    if node.op == "i32.sub" and b.node is None:
-        return Sym(a.key, a.node, a.k - b.k, a.size)
-    size = a.size + b.size + 3
-    if size > MAX_NODES:
-        return None
-    (a_key, a_node), (b_key, b_node) = a.whole(), b.whole()
-    return Sym((node.op, a_key, b_key), ir.Binop("i32", node.op, a_node, b_node), 0, size)
+        (a_key, a_node), (b_key, b_node) = a.whole(), b.whole()
+        return Sym((op, a_key, b_key), ir.Binop("i32", op, a_node, b_node), 0, size, since, until)
 
-
-def _as_whole(sym: Sym) -> Sym:
-    if not sym.ored:
-        return sym
-    key, node = sym.whole()
-    return Sym(key, node, 0, sym.size + 2)
-
-
-def _pure(node) -> bool:
-    """An i32 expression `sym_of` may know: constants, variables and PURE_OPS only."""
-    kind = type(node)
-    if kind is ir.Binop:
-        return node.op in PURE_OPS and _pure(node.left) and _pure(node.right)
-    return (kind is ir.GetLocal or kind is ir.Const or kind is ir.GetGlobal) and node.vt == "i32"
-
-
-def _merge(a: dict, b: dict) -> dict:
-    """The environment after two arms: what both agree on."""
-    out = {}
-    for index in a.keys() | b.keys():
-        va, vb = a.get(index, _START), b.get(index, _START)
-        out[index] = va if va is not _START and va is not None and va == vb else None
-    return out
-
-
-_START = object()  # a local not assigned since the range's start
-
-
-# What a scan of a statement does, compiled once into a tuple of events (Info.events; nested statements' events are
-# referred to, not copied):
-_ACCESS = 0  # (_ACCESS, access, pure address): an access that needs a check, its address just computed
-_SET = 1  # (_SET, local index, value or None when not pure): an i32 local assigned
-_SET_GLOBAL = 2  # (_SET_GLOBAL, global index)
-_CALL = 3  # a call (or a memory growth): any global may have changed
-_FORK = 4  # the first of two arms starts (a conditional's `then`, a `?:`'s first value)
-_ELSE = 5  # the second arm starts
-_JOIN = 6  # after both arms
-_KILL = 7  # (_KILL, local indexes): these may now hold any of several values
-_SKIP = 8  # what follows may not run every time the range does (after a break, continue or return)
-_MARK = 9  # remember how conditional what follows is ...
-_RESTORE = 10  # (_RESTORE, 0 or 1): ... and go back to that, plus one if the statement may have been left early
-_SUB = 11  # (_SUB, events): a nested statement's events (shared, not copied)
-
-
-@dataclass(frozen=True)
-class Info:
-    """What the planning needs to know about one statement, found in one pass (Facts.info)."""
-
-    events: tuple  # what a scan does (see _ACCESS ... _SUB)
-    checked: int  # how many accesses that need a check it has
-    assigned: frozenset  # the i32 locals it assigns
-    loop: bool  # whether it contains a loop that can run its body more than once
-    exits: frozenset  # where it may jump out to: "return", ("break" | "continue", label or None)
-
-
-_EMPTY = Info((), 0, frozenset(), False, frozenset())
-
-
-class Facts:
-    """Per-function memo of statement Infos (keyed by node identity: the IR lives as long as the function's
-    lowering). `needs_check(access)` says which heap accesses carry a check."""
-
-    def __init__(self, needs_check):
-        self.needs_check = needs_check
-        self._info: dict[int, Info] = {}
-
-    def info(self, stmt) -> Info:
-        if stmt is None:
-            return _EMPTY
-        key = id(stmt)
-        known = self._info.get(key)
-        if known is None:
-            known = self._info[key] = _Compile(self).statement(stmt)
-        return known
-
-
-class _Compile:
-    """A statement's events, in JavaScript's evaluation order, and the rest of its Info."""
-
-    def __init__(self, facts: Facts):
-        self.facts = facts
-        self.out: list = []
-        self.checked = 0
-        self.assigned: set = set()
-        self.loop = False
-        self.exits: set = set()
-
-    def statement(self, node) -> Info:
-        self.stmt(node)
-        return Info(tuple(self.out), self.checked, frozenset(self.assigned), self.loop, frozenset(self.exits))
-
-    def sub(self, stmt) -> tuple:
-        """The event of a nested statement."""
-        info = self.facts.info(stmt)
-        self.checked += info.checked
-        self.assigned |= info.assigned
-        self.loop = self.loop or info.loop
-        self.exits |= info.exits
-        return (_SUB, info.events)
-
-    def capture(self, kinds: tuple, labels: tuple) -> int:
-        """Drop the jumps whose target is this statement; 1 if it may still be left early, else 0 (what
-        follows it may then not run)."""
-        for kind in kinds:
-            self.exits.discard((kind, None))
-            for label in labels:
-                self.exits.discard((kind, label))
-        return 1 if self.exits else 0
-
-    def kill(self) -> tuple:
-        return (_KILL, frozenset(self.assigned))
+    # ---- expressions, in evaluation order
 
     def expr(self, node) -> None:
         kind = type(node)
@@ -304,29 +278,45 @@ class _Compile:
 
     def _set_local(self, node) -> None:
         self.expr(node.value)
-        if node.vt == "i32":  # addresses are i32 expressions: other locals never matter
-            self.out.append((_SET, node.index, node.value if _pure(node.value) else None))
-            self.assigned.add(node.index)
+        if node.vt != "i32":  # addresses are i32 expressions: other locals never matter
+            return
+        value = self.sym(node.value, True)
+        self.clock += 1
+        self.stamp[node.index] = self.clock
+        self.leaves.pop(node.index, None)
+        if value is None:
+            self.defs.pop(node.index, None)
+        else:
+            value = Sym(value.key, value.node, value.k, value.size, value.since, min(value.until, self.clock),
+                        value.ored)
+            self.defs[node.index] = (value, self.scope)
 
     def _access(self, node) -> None:
-        self.expr(node.addr.base)
-        if self.facts.needs_check(node):
-            self.out.append((_ACCESS, node, _pure(node.addr.base)))
-            self.checked += 1
+        base = node.addr.base
+        self.expr(base)
+        if self.needs_check(node):
+            accesses = self.facts.accesses
+            if len(accesses) >= MAX_FUNCTION_CHECKS:
+                raise _Unplannable
+            expanded = self.sym(base, True)
+            if expanded is None or expanded.until == NEVER:  # no definition in it: the same as direct
+                accesses.append(Access(node, node.view.size, self.depth, expanded, None))
+            else:
+                accesses.append(Access(node, node.view.size, self.depth, self.sym(base, False), expanded))
         if type(node) is ir.Store:
             self.expr(node.value)  # the address is computed before the value
 
     def _set_global(self, node) -> None:
         self.expr(node.value)
-        self.out.append((_SET_GLOBAL, node.index))
+        self.clock += 1
+        self.global_stamp[node.index] = self.clock
 
     def _select(self, node) -> None:
         self.expr(node.test)
-        self.out.append((_FORK,))
-        self.expr(node.then)
-        self.out.append((_ELSE,))
-        self.expr(node.orelse)
-        self.out.append((_JOIN,))
+        self.depth += 1
+        self.nested(self.expr, node.then)
+        self.nested(self.expr, node.orelse)
+        self.depth -= 1
 
     def _children(self, node) -> None:
         for child in _children(node):
@@ -334,7 +324,8 @@ class _Compile:
 
     def _call(self, node) -> None:
         self._children(node)
-        self.out.append((_CALL,))
+        self.clock += 1
+        self.call_clock = self.clock
 
     _EXPR: ClassVar[dict] = {
         ir.SetLocal: _set_local, ir.Load: _access, ir.Store: _access, ir.SetGlobal: _set_global,
@@ -342,98 +333,97 @@ class _Compile:
         ir.CallFunc: _call, ir.CallForeign: _call, ir.CallMath: _call, ir.CallTable: _call,
     }
 
+    def nested(self, walk, node) -> None:
+        """Walk `node` in a scope of its own: the definitions made in it are not used after it."""
+        outer = self.scope
+        self.scope = self.next_scope
+        self.next_scope += 1
+        self.open_scopes.add(self.scope)
+        walk(node)
+        self.open_scopes.discard(self.scope)
+        self.scope = outer
+
+    def stmts(self, body: list) -> None:
+        for stmt in body:
+            self.stmt(stmt)
+
+    # ---- statements
+
     def stmt(self, node) -> None:
-        kind, out = type(node), self.out
-        if kind is ir.ExprStmt:
-            self.expr(node.expr)
-        elif kind is ir.ReturnStmt:
+        if node is None:
+            return
+        key = id(node)
+        facts = self.facts
+        if key in facts.stmts:
+            raise _Unplannable  # one statement object in two places: its facts would be ambiguous
+        clock, first, loops, exits = self.clock, len(facts.accesses), self.loops, self.exits
+        self._STMT[type(node)](self, node)
+        facts.stmts[key] = _new_facts(StmtFacts, (clock, first, len(facts.accesses), self.loops != loops,
+                                                  self.exits != exits, self.depth))
+
+    def _deeper(self, walk, node) -> None:
+        self.depth += 1
+        self.nested(walk, node)
+        self.depth -= 1
+
+    def _expr_stmt(self, node) -> None:
+        self.expr(node.expr)
+
+    def _return(self, node) -> None:
+        if node.value is not None:
             self.expr(node.value)
-            out.append((_SKIP,))
-            self.exits.add("return")
-        elif kind is ir.BreakStmt or kind is ir.ContinueStmt:
-            out.append((_SKIP,))
-            self.exits.add(("break" if kind is ir.BreakStmt else "continue", node.label))
-        elif kind is ir.IfStmt:
-            self.expr(node.test)
-            then = self.sub(node.then)
-            orelse = [self.sub(node.orelse)] if node.orelse is not None else []
-            out += [(_MARK,), (_FORK,), then, (_ELSE,), *orelse, (_JOIN,), (_RESTORE, self.capture((), ()))]
-        elif kind is ir.BlockStmt:
-            body = [self.sub(s) for s in node.body]
-            if node.labels:  # `break label` reaches the end with any of the states inside
-                out += [(_MARK,), *body, self.kill(), (_RESTORE, self.capture(("break",), node.labels))]
-            else:
-                out += body
-        elif kind is ir.LoopStmt and is_once(node):  # a `break` leaves it with any of the states inside
-            body = self.sub(node.body)
-            out += [(_MARK,), body, self.kill(), (_RESTORE, self.capture(("break", "continue"), node.labels))]
-        elif kind is ir.SwitchStmt:
-            self.expr(node.disc)
-            cases = [[self.sub(s) for s in body] for _, body in node.cases]
-            kill = self.kill()  # a case is entered from the dispatch or from the case before
-            out += [(_MARK,), kill, (_SKIP,)]
-            for case in cases:
-                out += [*case, kill]
-            out.append((_RESTORE, self.capture(("break",), node.labels)))
-        elif kind is ir.LoopStmt:  # never in a range (see `plan`); handled conservatively all the same
-            self.loop = True
+        self.exits += 1
+
+    def _jump(self, node) -> None:
+        self.exits += 1
+
+    def _if(self, node) -> None:
+        self.expr(node.test)
+        self._deeper(self.stmt, node.then)
+        self._deeper(self.stmt, node.orelse)
+
+    def _block(self, node) -> None:
+        self._deeper(self.stmts, node.body)
+
+    def _loop(self, node) -> None:
+        if is_once(node):  # Emscripten's forward goto: a block
+            self._deeper(self.stmt, node.body)
+            return
+        self.loops += 1
+        if node.init is not None:
             self.expr(node.init)
-            head, self.out = self.out, []
-            self.expr(node.test)
-            self.expr(node.update)
-            parts, self.out = self.out, head
-            body = self.sub(node.body)
-            self.capture(("break", "continue"), node.labels)
-            kill = self.kill()
-            self.out += [kill, (_MARK,), (_SKIP,), *parts, body, kill, (_RESTORE, 1)]
-        elif kind is ir.GrowMemoryStmt:
-            self.expr(node.length)  # the memory only grows: accesses in bounds stay in bounds
-            out.append((_CALL,))
-        else:
-            raise AssertionError(f"unexpected statement {kind.__name__}")
+        self.depth += 1
+        if node.test_first and node.test is not None:
+            self.nested(self.expr, node.test)
+        self.nested(self.stmt, node.body)
+        if node.update is not None:
+            self.nested(self.expr, node.update)
+        if not node.test_first and node.test is not None:
+            self.nested(self.expr, node.test)
+        self.depth -= 1
+
+    def _switch(self, node) -> None:
+        self.expr(node.disc)
+        for _, body in node.cases:
+            self._deeper(self.stmts, body)
+
+    def _grow(self, node) -> None:
+        self.expr(node.length)  # the memory only grows: accesses in bounds stay in bounds
+        self.clock += 1
+        self.call_clock = self.clock
+
+    _STMT: ClassVar[dict] = {
+        ir.ExprStmt: _expr_stmt, ir.ReturnStmt: _return, ir.BreakStmt: _jump, ir.ContinueStmt: _jump,
+        ir.IfStmt: _if, ir.BlockStmt: _block, ir.LoopStmt: _loop, ir.SwitchStmt: _switch,
+        ir.GrowMemoryStmt: _grow,
+    }
 
 
-def scan(events: tuple, state: State, accesses: list) -> None:
-    """Run a statement's events from `state` (updated), appending (access, Sym or None, conditional) for each
-    access that needs a check."""
-    _run(events, state, accesses, [], [])
-
-
-def _run(events: tuple, state: State, accesses: list, forks: list, marks: list) -> None:
-    for event in events:
-        op = event[0]
-        if op is _SUB:
-            _run(event[1], state, accesses, forks, marks)
-        elif op is _ACCESS:
-            node = event[1]
-            accesses.append((node, sym_of(node.addr.base, state) if event[2] else None, state.cond > 0))
-        elif op is _SET:
-            state.env[event[1]] = sym_of(event[2], state) if event[2] is not None else None
-        elif op is _FORK:
-            forks.append(state.env)
-            state.env = dict(state.env)
-            state.cond += 1
-        elif op is _ELSE:
-            start = forks.pop()
-            forks.append(state.env)
-            state.env = dict(start)
-        elif op is _JOIN:
-            state.env = _merge(forks.pop(), state.env)
-            state.cond -= 1
-        elif op is _MARK:
-            marks.append(state.cond)
-        elif op is _RESTORE:
-            state.cond = marks.pop() + event[1]
-        elif op is _KILL:
-            env = state.env
-            for index in event[1]:
-                env[index] = None
-        elif op is _SKIP:
-            state.cond += 1
-        elif op is _SET_GLOBAL:
-            state.dirty.add(event[1])
-        else:  # _CALL
-            state.calls = True
+def _as_whole(sym: Sym) -> Sym:
+    if not sym.ored:
+        return sym
+    key, node = sym.whole()
+    return Sym(key, node, 0, sym.size + 2, sym.since, sym.until)
 
 
 def is_once(loop: ir.LoopStmt) -> bool:
@@ -445,7 +435,7 @@ def is_once(loop: ir.LoopStmt) -> bool:
 
 def _children(node):
     kind = type(node)
-    if kind in (ir.SetLocal, ir.SetGlobal, ir.ReturnStmt):
+    if kind is ir.SetLocal or kind is ir.SetGlobal:
         return (node.value,)
     if kind is ir.Load:
         return (node.addr.base,)
@@ -463,19 +453,10 @@ def _children(node):
         return (node.index, *node.args)
     if kind in (ir.CallFunc, ir.CallForeign, ir.CallMath, ir.MinMax):
         return node.args
-    if kind is ir.ExprStmt:
-        return (node.expr,)
-    if kind is ir.IfStmt:
-        return (node.test, node.then, node.orelse)
-    if kind is ir.BlockStmt:
-        return node.body
-    if kind is ir.SwitchStmt:
-        return (node.disc, *(s for _, body in node.cases for s in body))
-    if kind is ir.LoopStmt:
-        return (node.init, node.test, node.update, node.body)
-    if kind is ir.GrowMemoryStmt:
-        return (node.length,)
     raise AssertionError(f"unexpected node {kind.__name__}")
+
+
+# ---- planning ------------------------------------------------------------------------------------------------
 
 
 def _admit(groups: dict, sym: Sym, cond: bool, size: int) -> bool:
@@ -503,14 +484,27 @@ def _admit(groups: dict, sym: Sym, cond: bool, size: int) -> bool:
     return True
 
 
+def _address_at(access: Access, clock: int) -> Sym | None:
+    """The access's address for a range starting at `clock`, if it is known there."""
+    expanded = access.expanded
+    if expanded is not None and expanded.since <= clock < expanded.until:
+        return expanded
+    direct = access.direct
+    if direct is not None and direct.since <= clock:
+        return direct
+    return None
+
+
 @dataclass
 class Range:
     """Consecutive statements emitted as a fast and a slow copy behind one test."""
 
+    clock: int  # the clock at its first statement (see Analysis)
+    depth: int  # of its statement list
     stmts: list = field(default_factory=list)
     groups: dict = field(default_factory=dict)  # sym key -> Group
     covered: dict = field(default_factory=dict)  # id(access node) -> (sym key, k)
-    state: State = field(default_factory=State)
+    exited: bool = False  # a statement that may jump out is in it: what follows is conditional
 
     def fast_accesses(self) -> dict:
         """id(access node) -> (lo of its group's window, its k): what the fast copy needs (see `fast_offset`)."""
@@ -521,26 +515,50 @@ def _groups_copy(groups: dict) -> dict:
     return {key: Group(g.node, g.lo, g.hi, g.ored, g.size) for key, g in groups.items()}
 
 
-def _coverage(stmts: list, facts: Facts, start: Range | None) -> int:
-    """How many accesses of `stmts` a range would cover: a new one, or `start` continued."""
-    state = start.state.copy() if start is not None else State()
-    groups = _groups_copy(start.groups) if start is not None else {}
-    found: list = []
-    for s in stmts:
-        scan(facts.info(s).events, state, found)
-    return sum(1 for node, sym, cond in found if sym is not None and _admit(groups, sym, cond, node.view.size))
+def _admitted(accesses: list, clock: int, depth: int, exited: bool, groups: dict, undo: list | None = None) -> list:
+    """Per access: its Sym if `groups` (updated) covers it in a range starting at `clock`, else None. With `undo`,
+    what each change replaced is appended to it (see `_revert`)."""
+    out = []
+    for access in accesses:
+        sym = _address_at(access, clock)
+        if sym is not None:
+            if undo is not None:
+                group = groups.get(sym.key)
+                undo.append((sym.key, None if group is None else (group.lo, group.hi, group.ored, group.size)))
+            if not _admit(groups, sym, exited or access.depth > depth, access.size):
+                sym = None
+        out.append(sym)
+    return out
 
 
-def worth_it(body: list, facts: Facts) -> bool:
-    """Whether to plan ranges in a function at all (see MAX_FUNCTION_CHECKS)."""
-    return sum(facts.info(s).checked for s in body) <= MAX_FUNCTION_CHECKS
+def _revert(groups: dict, undo: list) -> None:
+    for key, before in reversed(undo):
+        if before is None:
+            groups.pop(key, None)
+        else:
+            group = groups[key]
+            group.lo, group.hi, group.ored, group.size = before
+
+
+def _coverage(stmts: list, facts: Facts, clock: int, depth: int, exited: bool, groups: dict) -> int:
+    """How many accesses of `stmts` a range starting at `clock` (with `groups` so far) would cover."""
+    groups, count = _groups_copy(groups), 0
+    for stmt in stmts:
+        record = facts.stmts[id(stmt)]
+        count += sum(1 for sym in _admitted(facts.accesses[record.first:record.end], clock, depth, exited, groups)
+                     if sym is not None)
+        exited = exited or record.exits
+    return count
 
 
 def plan(stmts: list, facts: Facts) -> list:
     """Split a statement list into its statements and Ranges (in order)."""
-    infos = [facts.info(s) for s in stmts]
-    if sum(info.checked for info in infos) < MIN_COVERED:
+    if not stmts:
+        return []
+    records = [facts.stmts[id(s)] for s in stmts]
+    if sum(r.end - r.first for r in records) < MIN_COVERED:
         return list(stmts)
+    depth = records[0].depth
     items: list = []
     cur: Range | None = None
     useful: list[bool] = []  # per statement of cur: whether it has a covered access
@@ -560,35 +578,42 @@ def plan(stmts: list, facts: Facts) -> list:
         cur = None
         useful.clear()
 
-    for i, (s, info) in enumerate(zip(stmts, infos)):
-        if info.loop or (cur is None and not info.checked):  # a loop ends a run; its body is planned on its own
+    for i, (s, record) in enumerate(zip(stmts, records)):
+        if record.loop or (cur is None and record.first == record.end):  # a loop ends a run (its body: see stmts)
             close()
             items.append(s)
             continue
         if cur is None:
-            cur = Range()
-        state, found = cur.state.copy(), []
-        scan(info.events, state, found)
-        groups = _groups_copy(cur.groups)
-        admitted = [sym is not None and _admit(groups, sym, cond, node.view.size) for node, sym, cond in found]
-        if cur.stmts and not all(admitted) and _coverage([s], facts, None) > sum(admitted):
-            ahead = []
-            for x, x_info in zip(stmts[i:i + WINDOW], infos[i:i + WINDOW]):
-                if x_info.loop:
-                    break
-                ahead.append(x)
-            if _coverage(ahead, facts, None) - _coverage(ahead, facts, cur) >= CUT_GAIN:
-                close()
-                cur = Range()
-                state, found, groups = State(), [], {}
-                scan(info.events, state, found)
-                admitted = [sym is not None and _admit(groups, sym, cond, node.view.size) for node, sym, cond in found]
-        cur.state, cur.groups = state, groups
-        for (node, sym, _), ok in zip(found, admitted):
-            if ok:
-                cur.covered[id(node)] = (sym.key, sym.k)
+            cur = Range(record.clock, depth)
+        if record.first == record.end:
+            admitted = []
+        else:
+            accesses = facts.accesses[record.first:record.end]
+            undo: list = []
+            admitted = _admitted(accesses, cur.clock, depth, cur.exited, cur.groups, undo)
+        if admitted and cur.stmts and None in admitted:
+            fresh = sum(1 for sym in _admitted(accesses, record.clock, depth, False, {}) if sym is not None)
+            if fresh > len(admitted) - admitted.count(None):
+                ahead = []
+                for x, x_record in zip(stmts[i:i + WINDOW], records[i:i + WINDOW]):
+                    if x_record.loop:
+                        break
+                    ahead.append(x)
+                _revert(cur.groups, undo)  # the groups as they were before s
+                gain = (_coverage(ahead, facts, record.clock, depth, False, {})
+                        - _coverage(ahead, facts, cur.clock, depth, cur.exited, cur.groups))
+                if gain >= CUT_GAIN:
+                    close()
+                    cur = Range(record.clock, depth)
+                admitted = _admitted(accesses, cur.clock, depth, cur.exited, cur.groups)
+        useful_here = False
+        for access, sym in zip(accesses, admitted) if admitted else ():
+            if sym is not None:
+                cur.covered[id(access.node)] = (sym.key, sym.k)
+                useful_here = True
         cur.stmts.append(s)
-        useful.append(any(admitted))
+        useful.append(useful_here)
+        cur.exited = cur.exited or record.exits
         if type(s) in _TERMINAL:
             close()
     close()

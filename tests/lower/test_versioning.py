@@ -28,7 +28,13 @@ def compiled_module(source_body: str, fast: bool = False):
 
 def plan_of(source_body: str) -> tuple[list, ir.Function]:
     func = next(f for f in compiled_module(source_body).typed.functions if f.name == "f")
-    return versioning.plan(func.body, versioning.Facts(lambda access: not access.addr.in_bounds)), func
+    return versioning.plan(func.body, facts_of(func)), func
+
+
+def facts_of(func: ir.Function) -> versioning.Facts:
+    facts = versioning.analyse(func, lambda access: not access.addr.in_bounds)
+    assert facts is not None
+    return facts
 
 
 def ranges(items: list) -> list[versioning.Range]:
@@ -143,14 +149,14 @@ def test_or_and_add_forms_of_one_base_are_not_mixed() -> None:
 
 
 def test_a_loop_ends_a_run_and_its_body_is_planned_on_its_own() -> None:
-    items, _ = plan_of("function f(p, n) { p = p|0; n = n|0; var i = 0;"
-                       " H32[p >> 2] = 1; H32[(p + 4) >> 2] = 2;"
-                       " while ((i|0) < (n|0)) { H32[(p + 8) >> 2] = i; H32[(p + 12) >> 2] = i; i = (i + 1)|0; }"
-                       " H32[(p + 16) >> 2] = 1; H32[(p + 20) >> 2] = 2; }")
+    items, func = plan_of("function f(p, n) { p = p|0; n = n|0; var i = 0;"
+                          " H32[p >> 2] = 1; H32[(p + 4) >> 2] = 2;"
+                          " while ((i|0) < (n|0)) { H32[(p + 8) >> 2] = i; H32[(p + 12) >> 2] = i; i = (i + 1)|0; }"
+                          " H32[(p + 16) >> 2] = 1; H32[(p + 20) >> 2] = 2; }")
     kinds = [type(item).__name__ for item in items]
     assert kinds == ["Range", "LoopStmt", "Range"]
     loop = items[1]
-    inner = ranges(versioning.plan(loop.body.body, versioning.Facts(lambda access: True)))
+    inner = ranges(versioning.plan(loop.body.body, facts_of(func)))
     assert len(inner) == 1 and len(inner[0].covered) == 2
 
 
