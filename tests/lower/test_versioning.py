@@ -330,3 +330,115 @@ def test_random_runs_at_the_heap_end_behave_like_asmjs(heap: int, seed: int, tmp
     report = json.loads(ran.stdout)
     assert report["asm_valid"]
     assert report["mismatches"] == [], "\n".join(report["mismatches"][:20])
+
+
+class FlowGen:
+    """Random functions mixing heap accesses at `B + k` / `B | k` (B one of the pointers p, q, r, the global g;
+    q and r start far from p for most c) with what the planning must see through or stop at: pure definitions
+    (`q = p + 8`, `p = p + 4`), pointers loaded from the heap, definitions in `if` arms, switch cases that fall
+    through, labelled blocks left by `break`, loops whose update defines a pointer, early returns, and calls that
+    move the global."""
+
+    POINTERS = ("p", "q", "r", "g")
+
+    def __init__(self, seed: int) -> None:
+        import random
+
+        self.rng = random.Random(seed)
+        self.labels = 0
+
+    def base(self) -> str:
+        return self.rng.choice(self.POINTERS)
+
+    def address(self, size: int) -> str:
+        rng, base = self.rng, self.base()
+        if rng.random() < 0.2:
+            return f"({base} | {rng.choice((0, 1, 2, 4, 7, 12, 63))}) >> {SHIFT[size]}"
+        offset = rng.randint(-2, 10) * size + rng.choice((0, 0, 0, 0, 1))
+        sign = "+" if offset >= 0 else "-"
+        return f"({base} {sign} {abs(offset)} | 0) >> {SHIFT[size]}"
+
+    def access(self) -> str:
+        view = self.rng.choice(sorted(VIEWS_BY_NAME))
+        _, size, kind = VIEWS_BY_NAME[view]
+        address = self.address(size)
+        if self.rng.random() < 0.5:
+            value = {"int": "(c + 7) | 0", "float": "fround(+(c | 0) + 0.25)", "double": "+(c | 0) * 1.5"}[kind]
+            return f"{view}[{address}] = {value};"
+        read = {"int": f"+({view}[{address}] | 0)", "float": f"+{view}[{address}]", "double": f"+{view}[{address}]"}
+        text = read[kind] if view != "HU32" else f"+({view}[{address}] >>> 0)"
+        return f"acc = acc + {text};"
+
+    def definition(self) -> str:
+        rng = self.rng
+        target = rng.choice(("p", "q", "r"))
+        roll = rng.random()
+        if roll < 0.6:
+            return f"{target} = ({self.base()} + {rng.randint(-8, 24)}) | 0;"
+        if roll < 0.8:
+            return f"{target} = H32[({self.base()} + {4 * rng.randint(0, 4)} | 0) >> 2] & 8191;"
+        return f"g = ({self.base()} + {rng.randint(0, 16)}) | 0;"
+
+    def block(self, depth: int, n: int) -> list[str]:
+        return [self.statement(depth) for _ in range(n)]
+
+    def statement(self, depth: int) -> str:
+        rng = self.rng
+        roll = rng.random()
+        if depth <= 0 or roll < 0.45:
+            return self.access()
+        if roll < 0.65:
+            return self.definition()
+        bit = 1 << rng.randint(0, 3)
+        inner = lambda: " ".join(self.block(depth - 1, rng.randint(1, 3)))  # noqa: E731
+        if roll < 0.75:
+            return f"if (c & {bit}) {{ {inner()} }} else {{ {inner()} }}"
+        if roll < 0.82:
+            cases = [f"case {i}: {inner()}" + (" break;" if rng.random() < 0.5 else "") for i in range(3)]
+            return f"switch (c & 3) {{ {' '.join(cases)} default: {inner()} }}"
+        if roll < 0.88:
+            self.labels += 1
+            label = f"L{self.labels}"
+            return f"{label}: {{ {inner()} if (c & {bit}) break {label}; {inner()} }}"
+        if roll < 0.93:
+            return (f"for (i = 0; (i | 0) < 2; {self.definition()[:-1]}, i = (i + 1) | 0) {{ {inner()} }}")
+        if roll < 0.97:
+            return f"if (c & {bit}) return +acc;"
+        return "moveg(c);"
+
+    def function(self, name: str) -> str:
+        body = " ".join(self.block(2, self.rng.randint(6, 12)))
+        return (f"  function {name}(p, c) {{\n    p = p | 0;\n    c = c | 0;\n"
+                f"    var q = 0, r = 0, i = 0, acc = 0.0;\n    q = (p + (c << 10)) | 0;\n    r = (p - (c << 4)) | 0;\n"
+                f"    {body}\n    return +acc;\n  }}")
+
+
+def random_flow_module(seed: int, heap: int) -> str:
+    gen = FlowGen(seed)
+    names = [f"f{i}" for i in range(5)]
+    functions = [gen.function(name) for name in names]
+    sweep = [*range(heap - 80, heap + 9, 3), -24, -4, 0, 8, 2147483640, 4000]
+    calls = [f"// call: {name}({p}, {c})" for name in names for p in sweep for c in (0, 5, 10, 15)]
+    views = "\n".join(f"  var {v} = new stdlib.{ctor}(heap);" for v, (ctor, _, _) in VIEWS_BY_NAME.items())
+    return (f"// heap: {heap}\n" + "\n".join(calls) + "\nfunction RandomFlow(stdlib, foreign, heap) {\n"
+            "  \"use asm\";\n" + views + "\n  var fround = stdlib.Math.fround;\n  var g = 0;\n"
+            "  function moveg(c) {\n    c = c | 0;\n    g = (g + ((c & 3) << 10)) | 0;\n  }\n"
+            + "\n".join(functions) + "\n  return { " + ", ".join(f"{n}: {n}" for n in names) + " };\n}\n")
+
+
+@pytest.mark.parametrize("heap, seed", [(4096, 11), (4096, 12), (4096, 13), (65536, 14), (65536, 15)])
+def test_random_control_flow_around_ranges_behaves_like_asmjs(heap: int, seed: int, tmp_path: Path) -> None:
+    source = random_flow_module(seed, heap)
+    fixture = tmp_path / "flow.js"
+    fixture.write_text(source)
+    compiled = compile_source(source, str(fixture))
+    assert sum(f.body.count(("else",)) for f in compiled.lowered.module.functions) >= 10  # ranges were made
+    (tmp_path / "flow.wasm").write_bytes(compiled.wasm())
+    (tmp_path / "flow.shim.js").write_text(compiled.shim("flow.wasm", fixture.name))
+    diff = Path(__file__).resolve().parents[1] / "harness" / "diff.js"
+    ran = subprocess.run(["node", "--allow-natives-syntax", str(diff), str(fixture), "--shim",
+                          str(tmp_path / "flow.shim.js")], capture_output=True, text=True, timeout=300)
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    report = json.loads(ran.stdout)
+    assert report["asm_valid"], source
+    assert report["mismatches"] == [], "\n".join(report["mismatches"][:20])
