@@ -141,16 +141,26 @@ def compile_command(input_path: str, output: str | None, text: bool, js_path: st
 def validate_command(input_path: str, module_name: str | None, as_json: bool) -> None:
     """Check that INPUT is valid asm.js, without writing anything, and say what the module holds."""
     source, name = _read(input_path)
-    typed = _run(lambda: compiler.validate(source, name, compiler.Options(module=module_name)), name, source)
+    options = compiler.Options(module=module_name, jobs=default_jobs())
+    typed = _run(lambda: compiler.validate(source, name, options), name, source)
     summary = _summary(typed)
     if as_json:
         click.echo(json.dumps(summary, indent=2))
         return
     click.echo(f"{name}: valid asm.js module {typed.name or '(anonymous)'}")
     for key in ("functions", "tables", "exports", "heap_views", "stdlib_imports", "foreign_imports", "globals"):
-        value = summary[key]
-        shown = ", ".join(value) if isinstance(value, list) else str(value)
-        click.echo(f"  {key.replace('_', ' '):<16} {shown if shown else '-'}")
+        click.echo(f"  {key.replace('_', ' '):<16} {_listing(summary[key])}")
+
+
+LISTED = 12  # longer lists show their first names and how many there are (--json has them all)
+
+
+def _listing(names: list[str]) -> str:
+    if not names:
+        return "-"
+    if len(names) <= LISTED:
+        return ", ".join(names)
+    return ", ".join(names[:LISTED - 2]) + f", ... ({len(names)} in all; --json lists them)"
 
 
 @main.command("modules")

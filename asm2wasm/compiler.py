@@ -94,12 +94,16 @@ def _declare(source: str, filename: str, options: Options, record: Compiled) -> 
 
 
 def validate(source: str, filename: str = "<input>", options: Options | None = None) -> ir.TypedModule:
-    """Parse and check only. Raises CompileError at the first error."""
+    """Parse and check only. Raises CompileError at the first error. On several cores (options.jobs) the functions
+    of a big module come back without their bodies."""
     options = options or Options()
 
     def check_all() -> ir.TypedModule:
         record = Compiled()
         with gc_paused():  # the trees are acyclic: a collection would only rescan every node
+            typed = _validate_skimmed(source, options)
+            if typed is not None:
+                return typed
             declarations = _declare(source, filename, options, record)
             return _timed(record, "check", check_bodies, declarations, options.lenient, options.progress)
 
@@ -156,6 +160,24 @@ def _compile_skimmed(source: str, options: Options, record: Compiled) -> bool:
     record.lowered, record.bodies = result.lowered, result.bodies
     record.worker_timings = result.worker_seconds
     return True
+
+
+def _validate_skimmed(source: str, options: Options) -> ir.TypedModule | None:
+    """`validate` of a big module on several cores (rounds 0 and 1 of `parallel`); None as in `_compile_skimmed`.
+    The functions of the result have no bodies."""
+    if not parallel.can_fork(options.jobs):
+        return None
+    try:
+        found = _skim(source, options)
+        if found is None:
+            return None
+        span, skimmed = found
+        declarations = declare_without_bodies(skimmed.module)
+    except (frontend.FastPathUnavailable, CompileError, RecursionError):
+        return None
+    if not parallel.worth_it(declarations, options.jobs):
+        return None
+    return parallel.validate_skimmed(source, span, skimmed.ranges, declarations, options.jobs, options.lenient)
 
 
 def _skim(source: str, options: Options) -> tuple[frontend.ModuleSpan, frontend.Skimmed] | None:

@@ -11,7 +11,8 @@ together. Each worker (a forked process) works on a contiguous range of function
        and sends all the facts to every worker, which completes its own copy the same way
     1. check its functions; send back the foreign-call signatures and Math imports in first-use order
     2. receive the merged index layout (merged in function order, exactly as a sequential run would see them);
-       lower and encode its functions; send back the encoded bodies and their names
+       lower and encode its functions; send back the encoded bodies and their names (`validate_skimmed` stops
+       the workers before this round)
 
 The result is byte-identical to a single-process compile, and so is the first error: a body the fast parser does
 not take (a syntax error, a form it leaves to esprima, nesting too deep) makes `compile_skimmed` return None, and the
@@ -82,15 +83,36 @@ def compile_skimmed(source: str, span: ModuleSpan, functions: list[tuple[int, in
     ranges = _split(declarations.funcs, jobs)
     args = (source, span, functions, declarations, fast, lenient)
     with _Workers(_skimmed_worker, args, ranges) as workers:
-        replies = workers.receive()
-        if any(reply is None for reply in replies):
-            workers.stop()
+        if not _declare_skimmed(workers, declarations):
             return None
-        facts = [fact for reply in replies for fact in reply]
-        declare_signatures(declarations, facts)  # the first error in module order, if any
-        workers.send(facts)
         plan, bodies, seconds = _check_and_lower(workers, ranges, declarations.typed, fast)
     return _finish(plan, declarations.typed, bodies, seconds)
+
+
+def validate_skimmed(source: str, span: ModuleSpan, functions: list[tuple[int, int]], declarations: Declarations,
+                     jobs: int, lenient: bool) -> ir.TypedModule | None:
+    """Rounds 0 and 1 only (`asm2wasm validate`): the typed module, its functions without bodies; None as in
+    `compile_skimmed`."""
+    ranges = _split(declarations.funcs, jobs)
+    args = (source, span, functions, declarations, False, lenient)
+    with _Workers(_skimmed_worker, args, ranges) as workers:
+        if not _declare_skimmed(workers, declarations):
+            return None
+        _merge_checked(workers, ranges, declarations.typed)
+        workers.stop()  # they wait for round 2
+    return declarations.typed
+
+
+def _declare_skimmed(workers: _Workers, declarations: Declarations) -> bool:
+    """The parent's side of round 0; False when a worker could not parse its bodies."""
+    replies = workers.receive()
+    if any(reply is None for reply in replies):
+        workers.stop()
+        return False
+    facts = [fact for reply in replies for fact in reply]
+    declare_signatures(declarations, facts)  # the first error in module order, if any
+    workers.send(facts)
+    return True
 
 
 class _Workers:
@@ -137,6 +159,21 @@ class _Workers:
 def _check_and_lower(workers: _Workers, ranges: list[tuple[int, int]], typed: ir.TypedModule, fast: bool
                      ) -> tuple[Plan, list[bytes], dict[str, float]]:
     """The parent's side of rounds 1 and 2."""
+    _merge_checked(workers, ranges, typed)
+    plan = plan_module(typed, fast)
+    workers.send((plan.layout, plan.func_types))
+    bodies: list[bytes] = []
+    slowest: dict[str, float] = {}
+    for functions, encoded, seconds in workers.receive():
+        plan.module.functions += functions
+        bodies += encoded
+        for phase, value in seconds.items():
+            slowest[phase] = max(slowest.get(phase, 0.0), value)
+    return plan, bodies, slowest
+
+
+def _merge_checked(workers: _Workers, ranges: list[tuple[int, int]], typed: ir.TypedModule) -> None:
+    """The parent's side of round 1: the first error in function order, else what the workers found, merged."""
     checked = workers.receive()
     for diagnostic, *_ in checked:
         if diagnostic is not None:
@@ -150,16 +187,6 @@ def _check_and_lower(workers: _Workers, ranges: list[tuple[int, int]], typed: ir
         typed.warnings += warnings
     for (first, _), (_, _, _, _, stubs) in zip(ranges, checked):
         typed.functions[first:first + len(stubs)] = stubs
-    plan = plan_module(typed, fast)
-    workers.send((plan.layout, plan.func_types))
-    bodies: list[bytes] = []
-    slowest: dict[str, float] = {}
-    for functions, encoded, seconds in workers.receive():
-        plan.module.functions += functions
-        bodies += encoded
-        for phase, value in seconds.items():
-            slowest[phase] = max(slowest.get(phase, 0.0), value)
-    return plan, bodies, slowest
 
 
 def _finish(plan: Plan, typed: ir.TypedModule, bodies: list[bytes], worker_seconds: dict[str, float]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -235,3 +236,15 @@ def test_error_on_a_long_minified_line_shows_the_text_around_the_column(tmp_path
     assert len(shown) < 200 and "(1 + 1.5)" in shown
     assert shown[caret.index("^")] == "1"  # the caret is under the offending expression
     assert int(match["col"]) > 10000
+
+
+def test_validate_shortens_long_lists(tmp_path: Path) -> None:
+    functions = "\n".join(f"  function f{i}() {{}}" for i in range(30))
+    source = tmp_path / "many.js"
+    source.write_text(f'function Many(stdlib, foreign, heap) {{\n  "use asm";\n{functions}\n  return f0;\n}}\n')
+    result = run_cli("validate", str(source))
+    assert result.returncode == 0
+    line = next(x for x in result.stdout.decode().splitlines() if x.strip().startswith("functions"))
+    assert line.split(None, 1)[1] == ", ".join(f"f{i}" for i in range(10)) + ", ... (30 in all; --json lists them)"
+    listed = json.loads(run_cli("validate", str(source), "--json").stdout)
+    assert listed["functions"] == [f"f{i}" for i in range(30)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from asm2wasm import parallel
-from asm2wasm.compiler import Options, compile_source
+from asm2wasm.compiler import Options, compile_source, validate
 from asm2wasm.diagnostics import CompileError
 
 COUNT = parallel.MIN_FUNCTIONS + 50
@@ -230,3 +230,41 @@ def test_almost_asm_growth_function_in_a_worker(skim_outcomes: list[str]) -> Non
     source = source.replace("(f7(x, +d)|0)", "(f7(x)|0)")
     assert isinstance(the_same(source), bytes)
     assert skim_outcomes == ["compiled"] * 2
+
+
+# ---- validate on several cores: rounds 0 and 1 only
+
+
+def validation(source: str, jobs: int, **options) -> tuple:
+    """What `validate` says with `jobs` processes: the typed module's names and imports in order, or the error."""
+    try:
+        typed = validate(source, "many.js", Options(jobs=jobs, **options))
+    except CompileError as error:
+        return (error.diagnostic.code, error.diagnostic.loc, error.diagnostic.message)
+    return ([(f.name, f.params, f.result) for f in typed.functions], list(typed.foreign_calls),
+            list(typed.math_imports), [(w.code, w.loc) for w in typed.warnings], typed.exports)
+
+
+def test_validate_on_two_cores_finds_what_one_finds(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    original = parallel.validate_skimmed
+
+    def spy(*args, **kwargs):
+        result = original(*args, **kwargs)
+        calls.append("fallback" if result is None else "validated")
+        return result
+
+    monkeypatch.setattr(parallel, "validate_skimmed", spy)
+    source = module_source(COUNT, mismatched=(3, COUNT - 2))
+    one, two = validation(source, 1, lenient=True), validation(source, 2, lenient=True)
+    assert calls == ["validated"]  # -j1 never forks
+    assert one == two and len(one[0]) == COUNT + 2 and len(one[3]) == 2
+
+
+@pytest.mark.parametrize("broken", [(COUNT - 3,), (5, COUNT - 3)])
+def test_validate_on_two_cores_reports_the_first_error(broken: tuple[int, ...]) -> None:
+    source = module_source(COUNT, broken=broken)
+    assert validation(source, 2) == validation(source, 1)
+    assert validation(source, 2)[:2] == ("T003", validation(source, 1)[1])
+    syntax = edited(module_source(COUNT), {COUNT - 5: f"  function f{COUNT - 5}(x, d) {{ x = x|0; d = +d; x = ; }}"})
+    assert validation(syntax, 2) == validation(syntax, 1) and validation(syntax, 2)[0] != "T003"
