@@ -593,7 +593,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--v8-runs", type=int, default=3, help="fresh node processes per V8 measurement (best) [3]")
     parser.add_argument("--runs", type=int, default=3, help="runs per mode in the run-time benchmark (best) [3]")
     parser.add_argument("--sha-mb", type=int, default=64, help="MiB hashed by the SHA-256 workload [64]")
-    parser.add_argument("--ammo-steps", type=int, default=600, help="simulation steps of the ammo.js workload [600]")
+    parser.add_argument("--ammo-steps", type=int, default=2000,
+                        help="simulation steps of the ammo.js workload (2000: about 30 s of simulated time) [2000]")
     parser.add_argument("--json", type=Path, default=CACHE / "latest.json", help="where to write the results")
     parser.add_argument("--unversioned", action="store_true",
                         help="also run the exact output without range versioning (every heap access checked alone)")
