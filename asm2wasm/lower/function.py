@@ -326,24 +326,7 @@ class FunctionLowering:
         """`if (test) { fast copy } else { slow copy }` (versioning.py)."""
         code = self.code
         for i, group in enumerate(r.groups.values()):
-            lo, hi = group.test_lo(), group.hi
-            limit = self.layout.heap_limit_globals[group.size]
-            if group.ored:  # every `G | k` is <=u G | mask
-                self.emit(group.node)
-                code += [("i32.const", group.or_mask()), ("i32.or",), ("global.get", limit), ("i32.lt_u",)]
-                if i:
-                    code.append(("i32.and",))
-                continue
-            if group.node is None:
-                code.append(("i32.const", lo))
-            else:
-                self.emit(group.node)
-                if lo:
-                    code += [("i32.const", lo), ("i32.add",)]
-            code.append(("global.get", limit))
-            if hi - lo:
-                code += [("i32.const", hi - lo), ("i32.sub",)]
-            code.append(("i32.lt_u",))
+            self._group_test(group)
             if i:
                 code.append(("i32.and",))
         self._open("if", _Target("other"))
@@ -361,6 +344,26 @@ class FunctionLowering:
         self._close()
         if type(r.stmts[-1]) in (ir.ReturnStmt, ir.BreakStmt, ir.ContinueStmt):
             code.append(("unreachable",))  # both copies end in a branch; this keeps the validator's types simple
+
+    def _group_test(self, group: versioning.Group) -> None:
+        """True when every access of the group is in bounds: `(G + lo) <u heap_limit - span`, or for `G | k`
+        addresses `(G | mask) <u heap_limit` (versioning.py), heap_limit that of the group's widest access."""
+        code, limit = self.code, self.layout.heap_limit_globals[group.size]
+        if group.ored:
+            self.emit(group.node)
+            code += [("i32.const", group.or_mask()), ("i32.or",), ("global.get", limit), ("i32.lt_u",)]
+            return
+        lo, span = group.test_lo(), group.hi - group.test_lo()
+        if group.node is None:
+            code.append(("i32.const", lo))
+        else:
+            self.emit(group.node)
+            if lo:
+                code += [("i32.const", lo), ("i32.add",)]
+        code.append(("global.get", limit))
+        if span:
+            code += [("i32.const", span), ("i32.sub",)]
+        code.append(("i32.lt_u",))
 
     def _block(self, node: ir.BlockStmt) -> None:
         if not node.labels:
