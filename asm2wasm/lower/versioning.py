@@ -60,7 +60,7 @@ from typing import ClassVar, NamedTuple
 
 from asm2wasm.check import ir
 
-MAX_SPAN = 2048  # largest window of a group (bytes); keeps heap_limit_8 - span positive (heaps have >= 4096 bytes)
+MAX_SPAN = 2048  # largest window of a group (bytes); keeps heap_limit_s - span positive (heaps have >= 4096 bytes)
 MAX_NODES = 24  # largest symbolic address expression (instructions of the test)
 MIN_COVERED = 2  # a range pays for its test only with at least this many covered accesses
 CUT_GAIN = 2  # start a new range where that covers at least this many more accesses in the next statements
