@@ -28,8 +28,9 @@ own: asm2wasm/lower/versioning.py), each in its own node process, best of `--run
   tests/realworld/asmcrypto_run.js --list-modules);
 * sql.js: the workload of tests/realworld/sqljs_run.js on js/sql.js (its `workloadMs`);
 * ammo.js: the simulation of tests/realworld/ammo_run.js (its `simulateMs`, `--ammo-steps` steps; about half of it
-  is the driver's JavaScript reading every body after every step: benchmarks/ammo_steps.js times the Wasm's steps
-  alone, several builds in one process).
+  is the driver's JavaScript reading every body after every step);
+* ammo-steps: the physics steps alone (benchmarks/ammo_steps.js: the original and our builds in one node process,
+  interleaved round by round, medians of its rounds).
 
 Each workload is run twice: with node's defaults (Wasm compiled lazily, by Liftoff first, then tiered up while it
 runs, whereas asm.js is compiled whole by TurboFan at load), and with the Wasm compiled whole by TurboFan up front too
@@ -103,7 +104,8 @@ INPUTS = (
     Input("sql-debug.js", lambda: [package(SQLJS) / "js" / "sql-debug.js"], "asm"),
     Input("ammo.js", lambda: [package(AMMO) / "ammo.js"], "asm"),
 )
-WORKLOADS = ("sha256", "sql.js", "ammo.js")
+WORKLOADS = ("sha256", "sql.js", "ammo.js", "ammo-steps")
+STEPS_ROUNDS = 5  # rounds of ammo_steps.js: each round builds a scene per build in ammo's 64 MiB heap (~20 fit)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -407,6 +409,9 @@ NODE_VARIANTS = (
 def run_benchmark(names: list[str], args: argparse.Namespace, outputs: dict[str, Path]) -> list[dict]:
     rows = []
     for name in names:
+        if name == "ammo-steps":
+            rows += _steps_rows(args, outputs)
+            continue
         try:
             work = _workload(name, args)
         except MissingDriver as error:
@@ -429,6 +434,39 @@ def run_benchmark(names: list[str], args: argparse.Namespace, outputs: dict[str,
                                    **compile_errors}
             rows.append(row)
             _run_modes(work, shims, flags, row, args)
+    return rows
+
+
+def _steps_rows(args: argparse.Namespace, outputs: dict[str, Path]) -> list[dict]:
+    """ammo.js's physics steps alone (benchmarks/ammo_steps.js): the original and our builds in one node process,
+    interleaved round by round; medians."""
+    build = package(AMMO) / "ammo.js"
+    shims, errors = {}, {}
+    for mode in ("exact", "fast"):
+        shim, error = ensure_compiled("ammo.js", build, "asm", mode, args, outputs)
+        if shim is None:
+            errors[f"{mode}_error"] = error
+        else:
+            shims[mode] = shim
+    rows = []
+    for variant, flags in NODE_VARIANTS:
+        row: dict[str, Any] = {"workload": "ammo-steps", "label": f"ammo.js steps alone [{variant}]",
+                               "node_flags": flags, **errors}
+        rows.append(row)
+        progress(f"[bench] {row['label']} ...")
+        cmd = [node(), *flags, str(BENCH_DIR / "ammo_steps.js"), "--file", str(build), "--rounds", str(STEPS_ROUNDS),
+               "asm.js=asm", *(f"{mode}={shim}" for mode, shim in shims.items())]
+        child = run_child(cmd, args.timeout)
+        if child.failure():
+            row["error"] = child.failure()
+            continue
+        lines = child.stdout.strip().splitlines()
+        times = json.loads(lines[-1])
+        row["all_ms"] = times
+        row["ms"] = {mode: sorted(values)[len(values) // 2] for mode, values in times.items()}
+        row["same"] = {mode: not any(line.startswith(mode) and "DIFFERENT" in line for line in lines[:-1])
+                       for mode in shims}
+        row["ratio"] = {mode: row["ms"][mode] / row["ms"]["asm.js"] for mode in shims}
     return rows
 
 
