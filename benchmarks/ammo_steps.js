@@ -7,7 +7,7 @@
 //
 // tests/realworld/ammo_run.js times the whole step loop of its scene, including the JavaScript that reads every
 // body's transform after each step (about half of its time); here only the stepSimulation calls are timed, each round
-// on a fresh copy of the same scene (the scene of ammo_run.js, without the thrown-box impulse), so the differences
+// on a fresh copy of the same scene (tests/realworld/ammo_scene.js, without ammo_run.js's impulse), so the differences
 // between builds are the differences of their code. One process holds all builds, so a busy moment of the machine
 // hits all of them; the order alternates between rounds. Prints one line per build (median, min, max of the rounds,
 // median over the first build's median) and, last, the JSON of all round times. Each build must give the same final
@@ -17,57 +17,9 @@
 'use strict';
 
 const E = require('../tests/realworld/emscripten_substitute.js');
+const { buildScene } = require('../tests/realworld/ammo_scene.js');
 
 const DT = 1 / 60;
-
-function buildScene(Ammo) {
-  const config = new Ammo.btDefaultCollisionConfiguration();
-  const dispatcher = new Ammo.btCollisionDispatcher(config);
-  const broadphase = new Ammo.btDbvtBroadphase();
-  const solver = new Ammo.btSequentialImpulseConstraintSolver();
-  const world = new Ammo.btDiscreteDynamicsWorld(dispatcher, broadphase, solver, config);
-  world.setGravity(new Ammo.btVector3(0, -9.81, 0));
-  const bodies = [];
-  const add = (shape, mass, [x, y, z], [qx, qy, qz, qw] = [0, 0, 0, 1], tweak = null) => {
-    const transform = new Ammo.btTransform();
-    transform.setIdentity();
-    transform.setOrigin(new Ammo.btVector3(x, y, z));
-    transform.setRotation(new Ammo.btQuaternion(qx, qy, qz, qw));
-    const inertia = new Ammo.btVector3(0, 0, 0);
-    if (mass !== 0) shape.calculateLocalInertia(mass, inertia);
-    const info = new Ammo.btRigidBodyConstructionInfo(mass, new Ammo.btDefaultMotionState(transform), shape, inertia);
-    const body = new Ammo.btRigidBody(info);
-    if (tweak) tweak(body);
-    world.addRigidBody(body);
-    bodies.push(body);
-  };
-  add(new Ammo.btStaticPlaneShape(new Ammo.btVector3(0, 1, 0), 0), 0, [0, 0, 0], undefined,
-    (b) => { b.setFriction(0.8); b.setRestitution(0.3); });
-  const half = new Ammo.btVector3(0.5, 0.5, 0.5);
-  for (let level = 0, k = 0; level < 4; level++) {
-    for (let i = 0; i < 4 - level; i++, k++) {
-      const angle = 0.02 * (k + 1);
-      add(new Ammo.btBoxShape(half), 1 + 0.25 * (k % 3), [i * 1.05 - (3 - level) * 0.525, 0.5 + level * 1.01, 0.01 * k],
-        [0, Math.sin(angle / 2), Math.sin(angle / 4), Math.cos(angle / 2)], (b) => b.setFriction(0.6));
-    }
-  }
-  add(new Ammo.btBoxShape(new Ammo.btVector3(1.5, 0.1, 0.75)), 3, [3.2, 6, -1.1], [0.3, 0.2, 0.1, 0.927],
-    (b) => b.setRestitution(0.5));
-  add(new Ammo.btBoxShape(new Ammo.btVector3(0.1, 2, 0.1)), 2, [-3.5, 5, 0.5], [0.38, 0, 0.15, 0.912]);
-  for (let s = 0; s < 6; s++) {
-    add(new Ammo.btSphereShape(0.3 + 0.1 * s), 0.5 + s, [-2 + 0.8 * s, 6 + 1.5 * s, 0.3 * (s % 2) - 0.15], undefined,
-      (b) => { b.setRestitution(0.2 + 0.12 * s); b.setFriction(0.4); b.setDamping(0.01 * s, 0.02); });
-  }
-  add(new Ammo.btSphereShape(0.4), 4, [-8, 1.5, 0], undefined, (b) => {
-    b.setLinearVelocity(new Ammo.btVector3(9, 2.5, 0.2));
-    b.setAngularVelocity(new Ammo.btVector3(0, 3, -1));
-  });
-  add(new Ammo.btCylinderShape(new Ammo.btVector3(0.4, 0.6, 0.4)), 2, [1.8, 4, 1.5], [0.5, 0, 0, 0.866]);
-  add(new Ammo.btCylinderShape(new Ammo.btVector3(0.3, 0.9, 0.3)), 1.5, [-1.2, 7, -1.6], [0, 0, 0.7071, 0.7071]);
-  add(new Ammo.btConeShape(0.5, 1.2), 1, [0.4, 9, -0.8], [0.2, 0.4, 0.1, 0.8888]);
-  add(new Ammo.btCapsuleShape(0.25, 1.0), 1.2, [2.4, 8, 0.6], [0.1, 0.1, 0.6, 0.7874]);
-  return { world, bodies };
-}
 
 function run(Ammo, steps) {
   const { world, bodies } = buildScene(Ammo);
@@ -76,7 +28,7 @@ function run(Ammo, steps) {
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   const transform = new Ammo.btTransform();
   let positions = '';
-  for (const body of bodies) {
+  for (const { body } of bodies) {
     body.getMotionState().getWorldTransform(transform);
     const o = transform.getOrigin();
     positions += E.f64Bits(o.x()) + E.f64Bits(o.y()) + E.f64Bits(o.z());
