@@ -316,20 +316,26 @@ def random_runs_module(seed: int, heap: int) -> str:
 
 @pytest.mark.parametrize("heap, seed", [(4096, 1), (4096, 2), (65536, 3), (65536, 4), (1 << 24, 5)])
 def test_random_runs_at_the_heap_end_behave_like_asmjs(heap: int, seed: int, tmp_path: Path) -> None:
-    source = random_runs_module(seed, heap)
-    fixture = tmp_path / "runs.js"
+    compiled = behaves_like_asmjs(random_runs_module(seed, heap), tmp_path / "runs.js")
+    assert sum(("else",) in f.body for f in compiled.lowered.module.functions) >= 4  # ranges were made
+
+
+def behaves_like_asmjs(source: str, fixture: Path):
+    """Compile `source` (written to `fixture`), run it as asm.js and as Wasm (tests/harness/diff.js), assert the
+    same results, FFI calls and heap bytes; the compiled module."""
     fixture.write_text(source)
     compiled = compile_source(source, str(fixture))
-    assert sum(("else",) in f.body for f in compiled.lowered.module.functions) >= 4  # ranges were made
-    (tmp_path / "runs.wasm").write_bytes(compiled.wasm())
-    (tmp_path / "runs.shim.js").write_text(compiled.shim("runs.wasm", fixture.name))
+    wasm, shim = fixture.with_suffix(".wasm"), fixture.with_suffix(".shim.js")
+    wasm.write_bytes(compiled.wasm())
+    shim.write_text(compiled.shim(wasm.name, fixture.name))
     diff = Path(__file__).resolve().parents[1] / "harness" / "diff.js"
-    ran = subprocess.run(["node", "--allow-natives-syntax", str(diff), str(fixture), "--shim",
-                          str(tmp_path / "runs.shim.js")], capture_output=True, text=True, timeout=300)
+    ran = subprocess.run(["node", "--allow-natives-syntax", str(diff), str(fixture), "--shim", str(shim)],
+                         capture_output=True, text=True, timeout=300)
     assert ran.returncode == 0, ran.stderr[-2000:]
     report = json.loads(ran.stdout)
-    assert report["asm_valid"]
+    assert report["asm_valid"], source
     assert report["mismatches"] == [], "\n".join(report["mismatches"][:20])
+    return compiled
 
 
 class FlowGen:
@@ -428,17 +434,5 @@ def random_flow_module(seed: int, heap: int) -> str:
 
 @pytest.mark.parametrize("heap, seed", [(4096, 11), (4096, 12), (4096, 13), (65536, 14), (65536, 15)])
 def test_random_control_flow_around_ranges_behaves_like_asmjs(heap: int, seed: int, tmp_path: Path) -> None:
-    source = random_flow_module(seed, heap)
-    fixture = tmp_path / "flow.js"
-    fixture.write_text(source)
-    compiled = compile_source(source, str(fixture))
+    compiled = behaves_like_asmjs(random_flow_module(seed, heap), tmp_path / "flow.js")
     assert sum(f.body.count(("else",)) for f in compiled.lowered.module.functions) >= 10  # ranges were made
-    (tmp_path / "flow.wasm").write_bytes(compiled.wasm())
-    (tmp_path / "flow.shim.js").write_text(compiled.shim("flow.wasm", fixture.name))
-    diff = Path(__file__).resolve().parents[1] / "harness" / "diff.js"
-    ran = subprocess.run(["node", "--allow-natives-syntax", str(diff), str(fixture), "--shim",
-                          str(tmp_path / "flow.shim.js")], capture_output=True, text=True, timeout=300)
-    assert ran.returncode == 0, ran.stderr[-2000:]
-    report = json.loads(ran.stdout)
-    assert report["asm_valid"], source
-    assert report["mismatches"] == [], "\n".join(report["mismatches"][:20])
