@@ -7,24 +7,9 @@
 'use strict';
 
 const path = require('path');
+const { instrumentWebAssembly } = require('../realworld/emscripten_substitute.js');
 
-const counts = { Module: 0, Instance: 0, compile: 0, instantiate: 0 };
-for (const ctor of ['Module', 'Instance']) {
-  const original = WebAssembly[ctor];
-  WebAssembly[ctor] = new Proxy(original, {
-    construct(target, args, newTarget) {
-      counts[ctor] += 1;
-      return Reflect.construct(target, args, newTarget === WebAssembly[ctor] ? target : newTarget);
-    },
-  });
-}
-for (const fn of ['compile', 'instantiate']) {
-  const original = WebAssembly[fn];
-  WebAssembly[fn] = function (...args) {
-    counts[fn] += 1;
-    return original.apply(this, args);
-  };
-}
+const counts = instrumentWebAssembly();
 
 const output = [];
 console.log = (...args) => { output.push(args.join(' ')); };

@@ -10,21 +10,13 @@
 'use strict';
 
 const path = require('path');
+const { instrumentWebAssembly } = require('../realworld/emscripten_substitute.js');
 
 const at = process.argv.indexOf('--package');
 if (at < 0) throw new Error('--package DIR is required');
 globalThis.__dirname = path.resolve(process.argv[at + 1]);
 
-const counts = { Module: 0, Instance: 0 };
-for (const ctor of ['Module', 'Instance']) {
-  const original = WebAssembly[ctor];
-  WebAssembly[ctor] = new Proxy(original, {
-    construct(target, args, newTarget) {
-      counts[ctor] += 1;
-      return Reflect.construct(target, args, newTarget === WebAssembly[ctor] ? target : newTarget);
-    },
-  });
-}
+const counts = instrumentWebAssembly();
 const write = process.stdout.write.bind(process.stdout);
 process.stdout.write = (text) => write(text.endsWith('}\n')
   ? `${JSON.stringify({ ...JSON.parse(text), webassembly: counts })}\n` : text);

@@ -28,31 +28,10 @@ if (at >= 0) {
 const driver = path.join(__dirname, '..', 'realworld', driverName);
 const E = require(path.join(__dirname, '..', 'realworld', 'emscripten_substitute.js'));
 
-function countWebAssembly() {
-  const counts = { Module: 0, Instance: 0, compile: 0, instantiate: 0 };
-  for (const ctor of ['Module', 'Instance']) {
-    const original = WebAssembly[ctor];
-    WebAssembly[ctor] = new Proxy(original, {
-      construct(target, args, newTarget) {
-        counts[ctor] += 1;
-        return Reflect.construct(target, args, newTarget === WebAssembly[ctor] ? target : newTarget);
-      },
-    });
-  }
-  for (const fn of ['compile', 'instantiate']) {
-    const original = WebAssembly[fn];
-    WebAssembly[fn] = function (...args) {
-      counts[fn] += 1;
-      return original.apply(this, args);
-    };
-  }
-  return counts;
-}
-
 const helpers = {
   ...E,
   loadBuild(file) {
-    const wasmCounts = countWebAssembly();
+    const wasmCounts = E.instrumentWebAssembly();
     const t0 = process.hrtime.bigint();
     const exports = require(path.resolve(file));
     const loadMs = Number(process.hrtime.bigint() - t0) / 1e6;

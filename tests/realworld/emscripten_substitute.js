@@ -285,6 +285,6 @@ function runMain(main) {
 }
 
 module.exports = {
-  exact, f64Bits, installDeterminism, loadBuild, locateAsmModule, parseArgs, patchForShim, quietConsole, report,
-  runMain, sha256,
+  exact, f64Bits, installDeterminism, instrumentWebAssembly, loadBuild, locateAsmModule, parseArgs, patchForShim,
+  quietConsole, report, runMain, sha256,
 };
