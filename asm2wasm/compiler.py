@@ -101,7 +101,7 @@ def validate(source: str, filename: str = "<input>", options: Options | None = N
     def check_all() -> ir.TypedModule:
         record = Compiled()
         with gc_paused():  # the trees are acyclic: a collection would only rescan every node
-            typed = _validate_skimmed(source, options)
+            typed = _validate_skimmed(source, options, record)
             if typed is not None:
                 return typed
             declarations = _declare(source, filename, options, record)
@@ -140,18 +140,10 @@ def _compile_skimmed(source: str, options: Options, record: Compiled) -> bool:
     False when it does not apply, or cannot decide alone (a body the fast parser does not take, an error in the
     module-level declarations): then compile the ordinary way, which gives the reference result and first error.
     """
-    if not parallel.can_fork(options.jobs):
+    found = _declare_skimmed(source, options, record)
+    if found is None:
         return False
-    try:
-        found = _timed(record, "parse", _skim, source, options, progress=options.progress)
-        if found is None:
-            return False
-        span, skimmed = found
-        declarations = _timed(record, "check", declare_without_bodies, skimmed.module)
-    except (frontend.FastPathUnavailable, CompileError, RecursionError):
-        return False
-    if not parallel.worth_it(declarations, options.jobs):
-        return False
+    span, skimmed, declarations = found
     result = _timed(record, "parallel", parallel.compile_skimmed, source, span, skimmed.ranges, declarations,
                     options.jobs, options.fast, options.lenient, progress=options.progress)
     if result is None:
@@ -162,22 +154,34 @@ def _compile_skimmed(source: str, options: Options, record: Compiled) -> bool:
     return True
 
 
-def _validate_skimmed(source: str, options: Options) -> ir.TypedModule | None:
+def _validate_skimmed(source: str, options: Options, record: Compiled) -> ir.TypedModule | None:
     """`validate` of a big module on several cores (rounds 0 and 1 of `parallel`); None as in `_compile_skimmed`.
     The functions of the result have no bodies."""
+    found = _declare_skimmed(source, options, record)
+    if found is None:
+        return None
+    span, skimmed, declarations = found
+    return _timed(record, "check", parallel.validate_skimmed, source, span, skimmed.ranges, declarations,
+                  options.jobs, options.lenient)
+
+
+def _declare_skimmed(source: str, options: Options, record: Compiled
+                     ) -> tuple[frontend.ModuleSpan, frontend.Skimmed, Declarations] | None:
+    """A big module skimmed and declared without its bodies, if it is worth compiling on several cores and the skim
+    can decide alone (otherwise None)."""
     if not parallel.can_fork(options.jobs):
         return None
     try:
-        found = _skim(source, options)
+        found = _timed(record, "parse", _skim, source, options, progress=options.progress)
         if found is None:
             return None
         span, skimmed = found
-        declarations = declare_without_bodies(skimmed.module)
+        declarations = _timed(record, "check", declare_without_bodies, skimmed.module)
     except (frontend.FastPathUnavailable, CompileError, RecursionError):
         return None
     if not parallel.worth_it(declarations, options.jobs):
         return None
-    return parallel.validate_skimmed(source, span, skimmed.ranges, declarations, options.jobs, options.lenient)
+    return span, skimmed, declarations
 
 
 def _skim(source: str, options: Options) -> tuple[frontend.ModuleSpan, frontend.Skimmed] | None:
