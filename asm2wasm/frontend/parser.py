@@ -561,26 +561,19 @@ class _Parser:
         toks = self.toks
         token = toks[i]
         first = token[0]
-        if first in IDENTIFIER_START and token not in RESERVED:
-            off = self.starts[i]
+        if first in DIGITS or (first in IDENTIFIER_START and token not in RESERVED):
+            off = self.starts[i]  # self.loc(i), inlined
             if self.lo <= off < self.hi:
                 loc = _new_loc(Loc)
                 _set_line(loc, self.line)
                 _set_col(loc, off - self.lo)
             else:
                 loc = self._move_to_line(off)
-            node: N.Node = N.Name(token, loc)
-            self.i = i + 1
-        elif first in DIGITS:
-            typed = self.numbers.get(token) or self.number_type(token)
-            off = self.starts[i]
-            if self.lo <= off < self.hi:
-                loc = _new_loc(Loc)
-                _set_line(loc, self.line)
-                _set_col(loc, off - self.lo)
+            if first in DIGITS:
+                typed = self.numbers.get(token) or self.number_type(token)
+                node: N.Node = N.Num(typed[0], typed[1], loc)
             else:
-                loc = self._move_to_line(off)
-            node = N.Num(typed[0], typed[1], loc)
+                node = N.Name(token, loc)
             self.i = i + 1
         elif token in UNARY:
             self.i = i + 1

@@ -44,13 +44,14 @@ PUNCTUATORS = frozenset(
 # The same set as one pattern, each alternative taking the longest punctuator it can (`>>>=` before `>>`, `=>`
 # before `=`); grouped by first character, which is faster than a list sorted by length.
 _PUNCTUATOR = r"[(){}\[\];,~?:]|>(?:>>?)?=?|<<?=?|=>|[=!](?:==?)?|&&|\|\||\+\+|--|\*\*=?|[-+*/%&|^]=?|\.\.\.|\."
-_TRIVIA = r"(?:[ \t\n\r\v\f\u2028\u2029]+|//[^\n\r\u2028\u2029]*|/\*(?:[^*]|\*(?!/))*\*/)*+"
+COMMENT = r"//[^\n\r\u2028\u2029]*|/\*(?:[^*]|\*(?!/))*\*/"
+STRING = r"\"[^\"\\\n\r\u2028\u2029]*\"|'[^'\\\n\r\u2028\u2029]*'"
+_TRIVIA = rf"(?:[ \t\n\r\v\f\u2028\u2029]+|{COMMENT})*+"
 _IDENTIFIER = r"[A-Za-z_$][A-Za-z0-9_$]*"
 _NUMBER = r"0[xX][0-9a-fA-F]+|(?:[1-9][0-9]*|0)(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?"
-_STRING = r"\"[^\"\\\n\r\u2028\u2029]*\"|'[^'\\\n\r\u2028\u2029]*'"
 _ANY = r"[\s\S]|\Z"  # one character no rule knows; or the end of the text (an empty token)
-TOKEN = re.compile(f"({_TRIVIA})({_IDENTIFIER}|{_NUMBER}|{_PUNCTUATOR}|{_STRING}|{_ANY})")
-_PIECE = re.compile(f"{_TRIVIA}(?:{_IDENTIFIER}|{_NUMBER}|{_PUNCTUATOR}|{_STRING}|{_ANY})")  # TOKEN, ungrouped
+TOKEN = re.compile(f"({_TRIVIA})({_IDENTIFIER}|{_NUMBER}|{_PUNCTUATOR}|{STRING}|{_ANY})")
+_PIECE = re.compile(f"{_TRIVIA}(?:{_IDENTIFIER}|{_NUMBER}|{_PUNCTUATOR}|{STRING}|{_ANY})")  # TOKEN, ungrouped
 _TRIVIA_PREFIX = re.compile(_TRIVIA)
 _TRIVIA_START = frozenset(" \t\n\r\v\f\u2028\u2029/")  # a match starting with one may start with trivia
 _DENSE = 25  # text with fewer spaces and line feeds than one per this many characters is scanned as dense

@@ -33,7 +33,7 @@ from operator import itemgetter
 from asm2wasm.frontend import nodes as N
 from asm2wasm.frontend.extract import ModuleSpan
 from asm2wasm.frontend.parser import FastPathUnavailable, _is_name, _Parser, lines_from
-from asm2wasm.frontend.scanner import END, scan
+from asm2wasm.frontend.scanner import COMMENT, END, STRING, scan
 from asm2wasm.util import gc_paused
 
 # The token that stands for a skimmed function body, at the offset of its `}` and one character long (no real
@@ -41,11 +41,9 @@ from asm2wasm.util import gc_paused
 BODY = "\0"
 
 # (text without braces, quotes or comment openers)(a comment, a string, a brace, or a quote or `/*` that opens
-# nothing). The comment and string patterns are the scanner's.
+# nothing). The comment and string patterns are the scanner's own.
 _GAP = r"[^{}\"'/]*+(?:/(?![/*])[^{}\"'/]*+)*+"
-_HIT = (r"//[^\n\r\u2028\u2029]*|/\*(?:[^*]|\*(?!/))*\*/"  # comments
-        r"|\"[^\"\\\n\r\u2028\u2029]*\"|'[^'\\\n\r\u2028\u2029]*'"  # strings
-        r"|[{}\"'/]|\Z")  # braces; what opens nothing; the end (matched so that findall stays linear)
+_HIT = rf"{COMMENT}|{STRING}|[{{}}\"'/]|\Z"  # the end is matched so that findall stays linear
 _SKIM = re.compile(f"({_GAP})({_HIT})")
 _DEPTH_CHANGE = {"{": 1, "}": -1}
 _STRAY = frozenset("\"'/")
