@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from asm2wasm.check import ir
 from asm2wasm.check.annotations import literal_value, signature_of
+from asm2wasm.check.calls import RESULT_VT
 from asm2wasm.check.env import Binding, FuncSig, GlobalEnv
 from asm2wasm.check.function import FunctionChecker
 from asm2wasm.check.growth import check_replace_memory, is_replace_memory
@@ -382,7 +383,7 @@ def _check_table(env: GlobalEnv, typed: ir.TypedModule, name: str, init: n.Array
     assert sig is not None
     _define(env, name, Binding("table", index=len(typed.tables)), loc)
     env.table_sigs.append(sig)
-    result = {"signed": "i32", "double": "f64", "float": "f32", "void": None}[sig.result]
+    result = RESULT_VT[sig.result]
     typed.tables.append(ir.Table(name, tuple(VT_OF[p] for p in sig.params), result, funcs))
 
 

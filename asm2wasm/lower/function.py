@@ -17,6 +17,7 @@ from asm2wasm.check import ir
 from asm2wasm.lower import versioning
 from asm2wasm.lower.semantics import (
     ACCESS_HELPER_INDEX,
+    ALIGN,
     FAST_REPLACEMENTS,
     HELPER_INDEX,
     OOB_LOAD_VALUE,
@@ -26,7 +27,6 @@ from asm2wasm.lower.semantics import (
 )
 from asm2wasm.wasm import model as wasm
 
-ALIGN = {1: 0, 2: 1, 4: 2, 8: 3}
 ZERO = {"i32": ("i32.const", 0), "f32": ("f32.const", 0.0), "f64": ("f64.const", 0.0)}
 
 
@@ -130,8 +130,9 @@ class FunctionLowering:
         self.code.append(("global.set", index))
         self.code.append(("global.get", index))
 
-    def _address(self, addr: ir.HeapAddress) -> None:
-        self.emit(addr.base)
+    def _address(self, addr: ir.HeapAddress, base=None) -> None:
+        """`addr`, or with `base` in place of its base (a range's fast copy, see `_fast_address`)."""
+        self.emit(addr.base if base is None else base)
         if addr.mask is not None:
             self.code.append(("i32.const", addr.mask))
             self.code.append(("i32.and",))
@@ -169,23 +170,14 @@ class FunctionLowering:
             self._address(addr)
             return 0
         base, offset = split
-        self.emit(base)
-        if addr.mask is not None:
-            self.code += [("i32.const", addr.mask), ("i32.and",)]
+        self._address(addr, base)
         return offset
 
     def _store(self, node: ir.Store, keep: bool = True) -> None:
         view, code = node.view, self.code
         info = self.unchecked.get(id(node)) if self.unchecked else None
         checked = info is None and self._checked(node.addr)
-        if checked and self.slow_copy and not keep:
-            self._address(node.addr)
-            self.emit(node.value)
-            if node.convert:
-                code.append((node.convert,))
-            code.append(self._access_helper(view.store_op))
-            return
-        if not checked and not keep:
+        if not keep and (not checked or self.slow_copy):  # the store alone: unchecked, or by an access helper
             offset = 0
             if info is not None:
                 offset = self._fast_address(node.addr, view.size, info)
@@ -194,7 +186,7 @@ class FunctionLowering:
             self.emit(node.value)
             if node.convert:
                 code.append((node.convert,))
-            code.append((view.store_op, ALIGN[view.size], offset))
+            code.append(self._access_helper(view.store_op) if checked else (view.store_op, ALIGN[view.size], offset))
             return
         access = (view.store_op, ALIGN[view.size], 0)
         addr = self.acquire("i32")

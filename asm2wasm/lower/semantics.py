@@ -151,7 +151,7 @@ ACCESS_HELPER_OPS: tuple[tuple[str, str, str, int], ...] = (
     ("store", "f32.store", "f32", 4), ("store", "f64.store", "f64", 8),
 )
 ACCESS_HELPER_INDEX = {op: i for i, (_, op, _, _) in enumerate(ACCESS_HELPER_OPS)}
-_ALIGN = {1: 0, 2: 1, 4: 2, 8: 3}
+ALIGN = {1: 0, 2: 1, 4: 2, 8: 3}  # memarg alignment (log2 bytes) of each access size
 
 
 def access_helpers(heap_limit_globals: dict[int, int]) -> list[Helper]:
@@ -160,7 +160,7 @@ def access_helpers(heap_limit_globals: dict[int, int]) -> list[Helper]:
     helpers = []
     for kind, op, vt, size in ACCESS_HELPER_OPS:
         check = (("local.get", 0), ("global.get", heap_limit_globals[size]), ("i32.lt_u",))
-        access = (op, _ALIGN[size], 0)
+        access = (op, ALIGN[size], 0)
         if kind == "load":
             body = (*check, ("if", vt), ("local.get", 0), access, ("else",), OOB_LOAD_VALUE[vt], ("end",))
             helpers.append(Helper(f"checked.{op}", ("i32",), vt, (), body))
