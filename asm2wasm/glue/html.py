@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from asm2wasm.glue.edits import Edit
 
 DEFERRED_TYPE = "text/x-asm2wasm-deferred"
+WASM_ATTRIBUTE = "data-asm2wasm-wasm"  # on the loader's tag: the .wasm files to compile (a JSON list of URLs)
+TYPE_ATTRIBUTE = "data-asm2wasm-type"  # on a held-back script: its original type
 LOADER_FILE = "asm2wasm-loader.js"
 SHIMS_FILE = "asm2wasm-shims.js"
 _CLASSIC_TYPES = {"", "text/javascript", "application/javascript", "application/x-javascript", "text/ecmascript",
@@ -49,7 +51,6 @@ class Attribute:
 class ScriptTag:
     start: int  # offset of `<script`
     attrs_start: int  # offset just after `<script`
-    open_end: int  # offset just after the opening tag's `>`
     body_start: int
     body_end: int
     attributes: list[Attribute] = field(default_factory=list)
@@ -82,7 +83,7 @@ def scripts(page: str) -> list[ScriptTag]:
         if match.group("attrs") is None:
             continue  # a comment
         attrs_start = match.start("attrs")
-        tag = ScriptTag(match.start(), attrs_start, match.start("body"), match.start("body"), match.end("body"))
+        tag = ScriptTag(match.start(), attrs_start, match.start("body"), match.end("body"))
         for attr in _ATTR.finditer(match.group("attrs")):
             value = next((v for v in (attr.group("dq"), attr.group("sq"), attr.group("bare")) if v is not None), None)
             tag.attributes.append(Attribute(attr.group("name").lower(), html.unescape(value) if value else value,
@@ -112,7 +113,6 @@ def relative_url(page_rel: str, target_rel: str) -> str:
 class PageRewrite:
     edits: list[Edit]
     wasm_files: list[str]  # app-relative, in the order the loader compiles them
-    deferred: list[ScriptTag]
     warnings: list[tuple[int, str]]  # (page offset, message)
 
 
@@ -140,38 +140,30 @@ def loader_rewrite(page_rel: str, page: str, migrated: dict[str, list[str]], loa
     inline_wasm = inline_wasm or {}
     tags = scripts(page) if tags is None else tags
 
-    def wasm_of(tag: ScriptTag) -> list[str]:
-        if tag.src is None:
-            return inline_wasm.get(tag.start, [])
-        return migrated.get(resolve(page_rel, tag.src) or "", [])
-
-    first = next((i for i, tag in enumerate(tags) if wasm_of(tag)), None)
+    per_tag = [inline_wasm.get(tag.start, []) if tag.src is None else migrated.get(resolve(page_rel, tag.src) or "", [])
+               for tag in tags]
+    first = next((i for i, files in enumerate(per_tag) if files), None)
     if first is None:
         return None
-    wasm_files: list[str] = []
-    for tag in tags:
-        for wasm in wasm_of(tag):
-            if wasm not in wasm_files:
-                wasm_files.append(wasm)
+    wasm_files = list(dict.fromkeys(wasm for files in per_tag for wasm in files))
     urls = json.dumps([relative_url(page_rel, w) for w in wasm_files])
     loader = (f'<script src="{html.escape(relative_url(page_rel, loader_rel))}" '
-              f"data-asm2wasm-wasm='{html.escape(urls, quote=False)}'></script>")
+              f"{WASM_ATTRIBUTE}='{html.escape(urls, quote=False)}'></script>")
     anchor = tags[first]
     edits = [Edit(anchor.start, anchor.start, loader, f"loads {', '.join(wasm_files)} before the app's scripts run")]
-    deferred, warnings = [], []
+    warnings = []
     for tag in tags[first:]:
         if not tag.is_classic:
             warnings.append((tag.start, f"a script of type {tag.get('type')!r} after the migrated script runs "
                                         "before the held-back classic scripts (the loader only holds back classic "
                                         "scripts)"))
             continue
-        deferred.append(tag)
         edits.append(_defer(tag))
         body = page[tag.body_start : tag.body_end]
         if tag.src is None and re.search(r"\bdocument\s*\.\s*write(?:ln)?\s*\(", body):
             warnings.append((tag.start, "an inline script held back until the Wasm is compiled calls document.write,"
                                         " which cannot insert into a page that has finished parsing"))
-    return PageRewrite(edits, wasm_files, deferred, warnings)
+    return PageRewrite(edits, wasm_files, warnings)
 
 
 def _defer(tag: ScriptTag) -> Edit:
@@ -180,5 +172,10 @@ def _defer(tag: ScriptTag) -> Edit:
         return Edit(tag.attrs_start, tag.attrs_start, f' type="{DEFERRED_TYPE}"',
                     "held back until the Wasm is compiled (run by asm2wasm-loader.js)")
     original = html.escape(kind.value or "")
-    return Edit(kind.start, kind.end, f'type="{DEFERRED_TYPE}" data-asm2wasm-type="{original}"',
+    return Edit(kind.start, kind.end, f'type="{DEFERRED_TYPE}" {TYPE_ATTRIBUTE}="{original}"',
                 "held back until the Wasm is compiled (run by asm2wasm-loader.js)")
+
+
+def loader_context() -> dict[str, str]:
+    """What templates/migrate/page_loader.js.j2 must agree on with these rewrites."""
+    return {"deferred_type": DEFERRED_TYPE, "wasm_attribute": WASM_ATTRIBUTE, "type_attribute": TYPE_ATTRIBUTE}

@@ -164,8 +164,10 @@ class _AppMigration:
     taken: set[str]  # paths used in the output
     migrated: dict[str, list[str]] = field(default_factory=dict)  # script -> the .wasm files it links now
     scripts: dict[str, str] = field(default_factory=dict)  # script -> its text (for the shims' detection)
+    script_shims: dict[str, list[shims.ShimUse]] = field(default_factory=dict)  # script -> its uses, once found
     loader_used: bool = False
     shims_used: set[str] = field(default_factory=set)
+    shims_recorded: set[tuple[str, str]] = field(default_factory=set)  # (shim, file) in the report
 
     def run(self, inputs: list[tuple[str, Path]]) -> None:
         pages = []
@@ -180,7 +182,7 @@ class _AppMigration:
         for rel, path in pages:
             self._page(rel, path)
         if self.loader_used:
-            self._write_new(self.loader_rel, render("migrate/page_loader.js.j2", {}))
+            self._write_new(self.loader_rel, render("migrate/page_loader.js.j2", html.loader_context()))
         if self.shims_used:
             self._write_new(self.shims_rel, shims.render_shims(self.shims_used))
 
@@ -253,17 +255,17 @@ class _AppMigration:
     def _shims(self, rel: str, tags: list[html.ScriptTag], program: str) -> Edit | None:
         """The shims script tag for the page, before its first script, when its JavaScript (`program`: its inline
         scripts; and the app's scripts it includes) uses legacy APIs."""
-        sources = [shims.ScriptText(rel, program)]
-        for tag in tags:
-            script = html.resolve(rel, tag.src) if tag.src is not None and tag.is_classic else None
-            if script in self.scripts:
-                sources.append(shims.ScriptText(script, self.scripts[script]))
-        uses = shims.detect_shims(sources)
+        included = [html.resolve(rel, tag.src) for tag in tags if tag.src is not None and tag.is_classic]
+        uses = shims.detect_shims([shims.ScriptText(rel, program)])
+        for script in dict.fromkeys(s for s in included if s in self.scripts):  # each script once, in page order
+            if script not in self.script_shims:  # a script's uses do not depend on the page that includes it
+                self.script_shims[script] = shims.detect_shims([shims.ScriptText(script, self.scripts[script])])
+            uses += self.script_shims[script]
         if not uses:
             return None
-        known = {(r.shim, r.file) for r in self.report.shims}
         for use in uses:
-            if (use.shim, use.file) not in known:
+            if (use.shim, use.file) not in self.shims_recorded:
+                self.shims_recorded.add((use.shim, use.file))
                 self.report.shims.append(ShimRecord(use.shim, use.file, use.line, use.col + 1, use.found, use.why))
         self.shims_used |= {use.shim for use in uses}
         names = ", ".join(sorted({use.shim for use in uses}))
@@ -383,9 +385,10 @@ class FileMigration:
             linked.append((item, runtime))
         if not runtimes:
             return self
+        has_run_dependencies = _RUN_DEPENDENCY.search(self.source) is not None
         for item, runtime in linked:
             wasm_rel = item.record.wasm_file
-            if len(item.binary) > SYNC_LIMITS[self.settings.instantiate] and not _RUN_DEPENDENCY.search(self.source):
+            if len(item.binary) > SYNC_LIMITS[self.settings.instantiate] and not has_run_dependencies:
                 loc = loc_of(self.source, item.span.start)
                 report.warnings.append(WarningRecord(self.rel, loc.line, loc.col + 1, (
                     f"{wasm_rel} links asynchronously in browsers (over {SYNC_LIMITS['auto']:,} bytes, or "

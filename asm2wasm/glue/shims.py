@@ -60,6 +60,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from asm2wasm.frontend import find_modules
+from asm2wasm.frontend.jsscan import LineCursor
 from asm2wasm.glue.render import render
 
 TEMPLATE_DIR = "shims"
@@ -316,7 +317,7 @@ def _segments(text: str) -> list[tuple[int, int]]:
 
 def _scan(script: ScriptText, missing: set[str]) -> Iterable[ShimUse]:
     text = script.text
-    lines = _Lines(text)
+    cursor = LineCursor(text)
     for start, end in _segments(text):
         for match in _SCANNER.regex.finditer(text, start, end):
             if not missing:
@@ -326,7 +327,8 @@ def _scan(script: ScriptText, missing: set[str]) -> Iterable[ShimUse]:
                 continue
             shim, pattern, name = hit
             missing.discard(shim)
-            line, col = lines.position(match.start() + _lead(match.group()))
+            loc = cursor.loc(match.start() + _lead(match.group()))
+            line, col = loc.line, loc.col
             if line == 1:
                 col += script.col
             yield ShimUse(shim, script.file, script.line + line - 1, col, _excerpt(text, match),
@@ -363,26 +365,6 @@ def _classify(text: str, match: re.Match[str]) -> tuple[str, Pattern, str] | Non
         return None  # the end of a longer identifier
     key = "".join(matched.split())
     return (*_SCANNER.names[key], key)
-
-
-class _Lines:
-    """Line and column of offsets visited in increasing order (counting only what lies between two of them)."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.offset = 0
-        self.line = 1
-        self.line_start = 0
-
-    def position(self, offset: int) -> tuple[int, int]:
-        if offset < self.offset:
-            self.offset, self.line, self.line_start = 0, 1, 0
-        newlines = self.text.count("\n", self.offset, offset)
-        if newlines:
-            self.line += newlines
-            self.line_start = self.text.rfind("\n", self.offset, offset) + 1
-        self.offset = offset
-        return self.line, offset - self.line_start
 
 
 _EXCERPT = 100
@@ -447,8 +429,3 @@ def render_shims(names: Iterable[str]) -> str:
     chosen = [shim for shim in SHIMS if shim.name in wanted]
     return render(WRAPPER_TEMPLATE, {"shims": [{"name": s.name, "template": f"{TEMPLATE_DIR}/{s.template}",
                                                 "description": s.description} for s in chosen]})
-
-
-def get_shim(name: str) -> Shim:
-    """The table entry of a shim (KeyError for an unknown name)."""
-    return _BY_NAME[name]
