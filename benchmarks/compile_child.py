@@ -66,7 +66,7 @@ def compile_one(path: Path, options: compiler.Options, out_dir: Path | None, spa
         if "parallel" in compiled.timings:  # bodies parsed, checked, lowered and encoded on several cores
             # the wall time of the parallel phase, split as the slowest worker's phases were (fork and pipe
             # overhead spread in proportion)
-            wall, split = compiled.timings["parallel"], getattr(compiled, "worker_timings", {})
+            wall, split = compiled.timings["parallel"], compiled.worker_timings
             busy = sum(split.values())
             for phase in ("parse", "check", "lower", "encode"):
                 share = split.get(phase, 0.0) / busy if busy else (1.0 if phase == "check" else 0.0)

@@ -420,15 +420,9 @@ def run_benchmark(names: list[str], args: argparse.Namespace, outputs: dict[str,
         except Exception as error:
             rows.append({"workload": name, "label": name, "error": f"not available: {error}"})
             continue
-        shims: dict[str, Path | None] = {"asm.js": None}
-        compile_errors = {}
-        for mode in ("exact", "fast", *(("unversioned",) if args.unversioned else ())):
-            shim, error = ensure_compiled(work.name if work.name != "sha256" else "sha256_asm", work.source,
-                                          work.module, mode, args, outputs)
-            if shim is None:
-                compile_errors[f"{mode}_error"] = error
-            else:
-                shims[mode] = shim
+        compiled, compile_errors = _compile_modes(work.name if work.name != "sha256" else "sha256_asm", work.source,
+                                                  work.module, args, outputs)
+        shims: dict[str, Path | None] = {"asm.js": None, **compiled}
         for variant, flags in NODE_VARIANTS:
             row: dict[str, Any] = {"workload": name, "label": f"{work.label} [{variant}]", "node_flags": flags,
                                    **compile_errors}
@@ -437,17 +431,24 @@ def run_benchmark(names: list[str], args: argparse.Namespace, outputs: dict[str,
     return rows
 
 
-def _steps_rows(args: argparse.Namespace, outputs: dict[str, Path]) -> list[dict]:
-    """ammo.js's physics steps alone (benchmarks/ammo_steps.js): the original and our builds in one node process,
-    interleaved round by round; medians."""
-    build = package(AMMO) / "ammo.js"
+def _compile_modes(name: str, source: Path, module: str | None, args: argparse.Namespace, outputs: dict[str, Path]
+                   ) -> tuple[dict[str, Path], dict[str, str]]:
+    """Our outputs of `source` for the run-time benchmark: mode -> shim, and "<mode>_error" -> why one is missing."""
     shims, errors = {}, {}
-    for mode in ("exact", "fast"):
-        shim, error = ensure_compiled("ammo.js", build, "asm", mode, args, outputs)
+    for mode in ("exact", "fast", *(("unversioned",) if args.unversioned else ())):
+        shim, error = ensure_compiled(name, source, module, mode, args, outputs)
         if shim is None:
             errors[f"{mode}_error"] = error
         else:
             shims[mode] = shim
+    return shims, errors
+
+
+def _steps_rows(args: argparse.Namespace, outputs: dict[str, Path]) -> list[dict]:
+    """ammo.js's physics steps alone (benchmarks/ammo_steps.js): the original and our builds in one node process,
+    interleaved round by round; medians."""
+    build = package(AMMO) / "ammo.js"
+    shims, errors = _compile_modes("ammo.js", build, "asm", args, outputs)
     rows = []
     for variant, flags in NODE_VARIANTS:
         row: dict[str, Any] = {"workload": "ammo-steps", "label": f"ammo.js steps alone [{variant}]",
