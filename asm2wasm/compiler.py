@@ -35,6 +35,7 @@ Progress = Callable[[str, int, int], None]  # (phase, done, total)
 class Options:
     module: str | None = None  # which module of the file (by name)
     fast: bool = False  # drop the exactness guards (see README)
+    versioning: bool = True  # one bounds test for runs of heap accesses (lower/versioning.py); off: each checked alone
     lenient: bool = False  # coerce mismatched call arguments as JavaScript would, with a warning
     debug: bool = False  # record statement lines for a source map (-g)
     jobs: int = 1  # processes for the function bodies (big modules only; the output is identical)
@@ -122,13 +123,13 @@ def compile_source(source: str, filename: str = "<input>", options: Options | No
             declarations = _declare(source, filename, options, record)
             if not options.debug and parallel.worth_it(declarations, options.jobs):
                 result = _timed(record, "parallel", parallel.compile_bodies, declarations, options.jobs,
-                                options.fast, options.lenient, progress=options.progress)
+                                options.fast, options.lenient, options.versioning, progress=options.progress)
                 record.typed, record.lowered, record.bodies = declarations.typed, result.lowered, result.bodies
                 record.worker_timings = result.worker_seconds
                 return record
             record.typed = _timed(record, "check", check_bodies, declarations, options.lenient, options.progress)
             record.lowered = _timed(record, "lower", lower, record.typed, options.fast, options.progress,
-                                    options.debug)
+                                    options.debug, options.versioning)
         return record
 
     return run_with_big_stack(pipeline)
@@ -145,7 +146,7 @@ def _compile_skimmed(source: str, options: Options, record: Compiled) -> bool:
         return False
     span, skimmed, declarations = found
     result = _timed(record, "parallel", parallel.compile_skimmed, source, span, skimmed.ranges, declarations,
-                    options.jobs, options.fast, options.lenient, progress=options.progress)
+                    options.jobs, options.fast, options.lenient, options.versioning, progress=options.progress)
     if result is None:
         return False
     record.tree, record.typed = skimmed.module, declarations.typed  # the tree without its function bodies

@@ -68,16 +68,17 @@ def worth_skimming(source: str, span: ModuleSpan, jobs: int) -> bool:
     return can_fork(jobs) and source.count("function", span.start, span.end) > MIN_FUNCTIONS
 
 
-def compile_bodies(declarations: Declarations, jobs: int, fast: bool, lenient: bool) -> ParallelResult:
+def compile_bodies(declarations: Declarations, jobs: int, fast: bool, lenient: bool, versioning: bool = True
+                   ) -> ParallelResult:
     """Rounds 1 and 2, for a module parsed whole."""
     ranges = _split(declarations.funcs, jobs)
     with _Workers(_worker, (declarations, fast, lenient), ranges) as workers:
-        plan, bodies, seconds = _check_and_lower(workers, ranges, declarations.typed, fast)
+        plan, bodies, seconds = _check_and_lower(workers, ranges, declarations.typed, fast, versioning)
     return _finish(plan, declarations.typed, bodies, seconds)
 
 
 def compile_skimmed(source: str, span: ModuleSpan, functions: list[tuple[int, int]], declarations: Declarations,
-                    jobs: int, fast: bool, lenient: bool) -> ParallelResult | None:
+                    jobs: int, fast: bool, lenient: bool, versioning: bool = True) -> ParallelResult | None:
     """Rounds 0, 1 and 2, for a skimmed module (`functions`: each function's range of text, from the skim) whose
     declarations are those of `check.module.declare_without_bodies`. None when a body must be parsed otherwise."""
     ranges = _split(declarations.funcs, jobs)
@@ -85,7 +86,7 @@ def compile_skimmed(source: str, span: ModuleSpan, functions: list[tuple[int, in
     with _Workers(_skimmed_worker, args, ranges) as workers:
         if not _declare_skimmed(workers, declarations):
             return None
-        plan, bodies, seconds = _check_and_lower(workers, ranges, declarations.typed, fast)
+        plan, bodies, seconds = _check_and_lower(workers, ranges, declarations.typed, fast, versioning)
     return _finish(plan, declarations.typed, bodies, seconds)
 
 
@@ -156,11 +157,11 @@ class _Workers:
                 process.join()
 
 
-def _check_and_lower(workers: _Workers, ranges: list[tuple[int, int]], typed: ir.TypedModule, fast: bool
-                     ) -> tuple[Plan, list[bytes], dict[str, float]]:
+def _check_and_lower(workers: _Workers, ranges: list[tuple[int, int]], typed: ir.TypedModule, fast: bool,
+                     versioning: bool) -> tuple[Plan, list[bytes], dict[str, float]]:
     """The parent's side of rounds 1 and 2."""
     _merge_checked(workers, ranges, typed)
-    plan = plan_module(typed, fast)
+    plan = plan_module(typed, fast, versioning=versioning)
     workers.send((plan.layout, plan.func_types))
     bodies: list[bytes] = []
     slowest: dict[str, float] = {}

@@ -92,22 +92,6 @@ def compile_one(path: Path, options: compiler.Options, out_dir: Path | None, spa
     return result
 
 
-def without_versioning() -> None:
-    """Every heap access checked on its own: the layout of every lowering says so (sequential and parallel)."""
-    from asm2wasm import parallel
-    from asm2wasm.lower import module
-
-    plan_module = module.plan_module
-
-    def plan_without(*args, **kwargs):
-        plan = plan_module(*args, **kwargs)
-        plan.layout.versioning = False
-        return plan
-
-    module.plan_module = plan_without
-    parallel.plan_module = plan_without
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="+", type=Path)
@@ -119,8 +103,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=default_jobs(), help="processes for function bodies (as -j)")
     parser.add_argument("--no-versioning", action="store_true", help="check every heap access on its own")
     args = parser.parse_args(argv)
-    if args.no_versioning:
-        without_versioning()
     if args.memory_limit_mb > 0:
         limit = args.memory_limit_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -128,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         if directory is not None:
             directory.mkdir(parents=True, exist_ok=True)
     gc.disable()  # as the command line does: a short-lived process building acyclic trees
-    options = compiler.Options(module=args.module, fast=args.fast, jobs=args.jobs)
+    options = compiler.Options(module=args.module, fast=args.fast, jobs=args.jobs, versioning=not args.no_versioning)
     for path in args.files:
         print(json.dumps(compile_one(path, options, args.out_dir, args.span_dir)), flush=True)
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux

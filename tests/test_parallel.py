@@ -48,6 +48,14 @@ def test_parallel_output_is_byte_identical() -> None:
     assert compiled_bytes(source, 3) == compiled_bytes(source, 1)
 
 
+def test_versioning_off_is_the_same_on_several_cores() -> None:
+    runs = "H32[x >> 2] = 1; H32[(x + 4) >> 2] = 2; H32[(x + 8) >> 2] = 3;"  # ranges, in both workers' halves
+    source = edited(module_source(COUNT), {i: f"  function f{i}(x, d) {{ x = x|0; d = +d; {runs} return x|0; }}"
+                                           for i in (5, COUNT - 5)})
+    plain = [compile_source(source, "many.js", Options(jobs=jobs, versioning=False)).wasm() for jobs in (1, 2)]
+    assert plain[0] == plain[1] != compiled_bytes(source, 1)
+
+
 def test_small_modules_stay_in_one_process() -> None:
     compiled = compile_source(module_source(10), "few.js", Options(jobs=2))
     assert compiled.bodies is None

@@ -50,10 +50,11 @@ class Plan:
 
 
 def lower(typed: ir.TypedModule, fast: bool = False, progress: Callable[[str, int, int], None] | None = None,
-          debug_lines: bool = False) -> Lowered:
-    """The whole module. `fast` drops the bounds checks and division/ToInt32 guards (see README, --fast).
-    `progress(phase, done, total)` is called as functions are lowered."""
-    plan = plan_module(typed, fast, debug_lines)
+          debug_lines: bool = False, versioning: bool = True) -> Lowered:
+    """The whole module. `fast` drops the bounds checks and division/ToInt32 guards (see README, --fast);
+    `versioning` False checks every heap access on its own (versioning.py). `progress(phase, done, total)` is
+    called as functions are lowered."""
+    plan = plan_module(typed, fast, debug_lines, versioning)
     for index, (func, type_index) in enumerate(zip(typed.functions, plan.func_types)):
         if progress is not None and index % 64 == 0:
             progress("lower", index, len(typed.functions))
@@ -61,7 +62,8 @@ def lower(typed: ir.TypedModule, fast: bool = False, progress: Callable[[str, in
     return finish_module(plan, typed)
 
 
-def plan_module(typed: ir.TypedModule, fast: bool = False, debug_lines: bool = False) -> Plan:
+def plan_module(typed: ir.TypedModule, fast: bool = False, debug_lines: bool = False, versioning: bool = True
+                ) -> Plan:
     """Imports, globals, the table and every index, from the module-level facts and the signatures alone."""
     module = wasm.Module(name=typed.name or "")
     has_heap = bool(typed.heap_views)
@@ -94,7 +96,7 @@ def plan_module(typed: ir.TypedModule, fast: bool = False, debug_lines: bool = F
         global_base=len(module.global_imports) + len(heap_limits) * (typed.grow_function is not None),
         heap_limit_globals=heap_limits, foreign_index=foreign_index,
         math_index=math_index, table_offsets=table_offsets, table_types=table_types, fast=fast,
-        debug_lines=debug_lines,
+        debug_lines=debug_lines, versioning=versioning,
         access_helper_base=n_imports + len(typed.functions) + len(HELPERS) if heap_limits else -1,
     )
     return Plan(module, link, layout, func_types)

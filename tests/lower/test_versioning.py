@@ -20,10 +20,10 @@ VIEWS = ("  var H8 = new stdlib.Int8Array(heap);\n  var H32 = new stdlib.Int32Ar
          "  var HF64 = new stdlib.Float64Array(heap);\n  var g = 0;\n")
 
 
-def compiled_module(source_body: str, fast: bool = False):
+def compiled_module(source_body: str, fast: bool = False, versioning: bool = True):
     source = ("function M(stdlib, foreign, heap) {\n  \"use asm\";\n  var ffi = foreign.ffi;\n" + VIEWS
               + source_body + "\n  return { f: f };\n}\n")
-    return compile_source(source, "m.js", Options(fast=fast))
+    return compile_source(source, "m.js", Options(fast=fast, versioning=versioning))
 
 
 def plan_of(source_body: str) -> tuple[list, ir.Function]:
@@ -41,8 +41,8 @@ def ranges(items: list) -> list[versioning.Range]:
     return [item for item in items if isinstance(item, versioning.Range)]
 
 
-def body_of(source_body: str, fast: bool = False) -> list[tuple]:
-    module = compiled_module(source_body, fast).lowered.module
+def body_of(source_body: str, fast: bool = False, versioning: bool = True) -> list[tuple]:
+    module = compiled_module(source_body, fast, versioning).lowered.module
     return next(f for f in module.functions if f.debug_name == "f").body
 
 
@@ -197,20 +197,10 @@ def test_fast_mode_has_no_ranges() -> None:
     assert ("if", None) not in body and ("else",) not in body
 
 
-def test_versioning_off_checks_every_access_inline(monkeypatch: pytest.MonkeyPatch) -> None:
-    from asm2wasm.lower import module as lower_module
-
+def test_versioning_off_checks_every_access_inline() -> None:
     source = "function f(p) { p = p|0; H32[p >> 2] = 1; H32[(p + 4) >> 2] = 2; }"
     versioned = body_of(source)
-    plan_module = lower_module.plan_module
-
-    def without(*args, **kwargs):
-        plan = plan_module(*args, **kwargs)
-        plan.layout.versioning = False
-        return plan
-
-    monkeypatch.setattr(lower_module, "plan_module", without)
-    plain = body_of(source)
+    plain = body_of(source, versioning=False)
     assert ("else",) in versioned and ("else",) not in plain
     assert sum(1 for ins in plain if ins[0] == "global.get") == 2  # each access checked inline
     slow = versioned[versioned.index(("else",)):]
