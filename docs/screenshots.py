@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import base64
 import html
-import re
-import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -23,9 +20,11 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+from browser.chromium import CHROMIUM, CHROMIUM_FLAGS, serving, stage_apps  # noqa: E402 (after the path)
+
 APPS = ["canvas-mandelbrot", "webgl-triangles", "legacy-apis", "canvas-growth"]
 PERIOD_BROWSER = REPO / "tests" / "browser" / "period_browser.js"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 VIEWPORT = {"width": 440, "height": 180}
 
 
@@ -34,27 +33,16 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as work:
         root = Path(work)
-        (root / "migrated").mkdir()
-        for app in APPS:
-            shutil.copytree(REPO / "fixtures" / "apps" / app, root / "original" / app)
-            subprocess.run([sys.executable, "-m", "asm2wasm", "migrate", str(REPO / "fixtures" / "apps" / app), "-o",
-                            str(root / "migrated" / app), "-q"], check=True, cwd=REPO)
-        server = subprocess.Popen([sys.executable, "-m", "asm2wasm", "serve", str(root), "--port", "0"],
-                                  stdout=subprocess.PIPE, text=True, cwd=REPO)
-        try:
-            url = re.search(r"http://127\.0\.0\.1:\d+/", server.stdout.readline()).group(0)
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
-                for app in APPS:
-                    shots = [shoot(browser, url + f"{kind}/{app}/index.html",
-                                   PERIOD_BROWSER if kind == "original" and app == "legacy-apis" else None)
-                             for kind in ("original", "migrated")]
-                    side_by_side(browser, app, shots, out / f"{app}.png")
-                    print(f"docs/screenshots/{app}.png")
-                browser.close()
-        finally:
-            server.terminate()
-            server.wait()
+        stage_apps(root, APPS)
+        with serving(root) as url, sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+            for app in APPS:
+                shots = [shoot(browser, url + f"{kind}/{app}/index.html",
+                               PERIOD_BROWSER if kind == "original" and app == "legacy-apis" else None)
+                         for kind in ("original", "migrated")]
+                side_by_side(browser, app, shots, out / f"{app}.png")
+                print(f"docs/screenshots/{app}.png")
+            browser.close()
     return 0
 
 
@@ -64,7 +52,7 @@ def shoot(browser, url: str, init_script: Path | None) -> bytes:
         context.add_init_script(path=str(init_script))
     page = context.new_page()
     page.goto(url)
-    page.wait_for_selector("html[data-app='done']", state="attached", timeout=30_000)
+    page.wait_for_selector("html[data-app='done']", state="attached", timeout=30_000)  # not an error state
     shot = page.screenshot()
     context.close()
     return shot

@@ -6,11 +6,15 @@ request, HTTP error and Content-Security-Policy violation. The fixtures (`browse
 from __future__ import annotations
 
 import re
+import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,6 +25,9 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
 PAGE_TIMEOUT_MS = 20_000
 # the generated pages set <html data-asm2wasm="ready|error"> once loading ended
 PAGE_READY = "html[data-asm2wasm='ready'], html[data-asm2wasm='error']"
+# the fixture apps (fixtures/apps) set <html data-app="done|error"> once they ran, and window.appResult
+APP_READY = "html[data-app='done'], html[data-app='error']"
+APPS = REPO / "fixtures" / "apps"
 
 try:
     from playwright.sync_api import Page, sync_playwright
@@ -40,6 +47,29 @@ def run_cli(*args: str | Path, timeout: float = 120) -> subprocess.CompletedProc
     """`python -m asm2wasm ARGS` from the repository; its completed process (text output)."""
     return subprocess.run([sys.executable, "-m", "asm2wasm", *map(str, args)], capture_output=True, text=True,
                           timeout=timeout, cwd=REPO)
+
+
+def stage_apps(root: Path, apps: Iterable[str], variant: str = "migrated", flags: tuple[str, ...] = (),
+               ok: tuple[int, ...] = (0,)) -> None:
+    """ROOT/original/APP (the fixture app, copied unless it is there already) and ROOT/VARIANT/APP (`asm2wasm
+    migrate` of it with `flags`, whose exit status must be one of `ok`), for each app: one tree to serve."""
+    for app in apps:
+        if not (root / "original" / app).exists():
+            shutil.copytree(APPS / app, root / "original" / app)
+        (root / variant).mkdir(exist_ok=True)
+        proc = run_cli("migrate", APPS / app, "-o", root / variant / app, "-q", *flags)
+        assert proc.returncode in ok, proc.stderr
+
+
+@contextmanager
+def serving(directory: Path, *flags: str) -> Iterator[str]:
+    """The URL of `asm2wasm serve DIR FLAGS` while the block runs; the server must end cleanly."""
+    server = Server(directory, *flags)
+    try:
+        yield server.url
+    finally:
+        status = server.stop()
+    assert status == 0
 
 
 class Server:
@@ -72,3 +102,18 @@ class Opened:
     page: Page
     problems: list[str]  # console errors, page errors, failed or refused requests
     aborted: list[str] = field(default_factory=list)  # URLs reported as net::ERR_ABORTED (see test_page.assert_clean)
+
+
+def app_result(opened: Opened) -> dict[str, Any]:
+    """window.appResult of a fixture app that ran without a problem."""
+    page = opened.page
+    state = page.evaluate("document.documentElement.dataset.app")
+    assert state == "done", (page.evaluate("window.appError"), opened.problems)
+    assert opened.problems == []
+    return page.evaluate("window.appResult")
+
+
+def wasm_requests(opened: Opened) -> list[str]:
+    """The URLs of the .wasm files the page fetched."""
+    return opened.page.evaluate("performance.getEntriesByType('resource').map(e => e.name)"
+                                ".filter(n => n.endsWith('.wasm'))")

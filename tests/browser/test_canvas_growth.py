@@ -18,7 +18,6 @@ import base64
 import functools
 import json
 import re
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,7 +27,7 @@ import pytest
 
 from asm2wasm.frontend import find_modules
 
-from .chromium import REPO, Opened, Server, needs_chromium, run_cli
+from .chromium import APP_READY, REPO, Opened, app_result, needs_chromium, run_cli, serving, stage_apps, wasm_requests
 from .test_fixture_apps import READ_2D, fnv1a
 
 pytestmark = needs_chromium
@@ -36,7 +35,6 @@ pytestmark = needs_chromium
 APP = "canvas-growth"
 APP_DIR = REPO / "fixtures" / "apps" / APP
 SCRIPT = "plasma.js"
-APP_READY = "html[data-app='done'], html[data-app='error']"
 MIB = 1 << 20
 WIDTH, HEIGHT, FRAMES = 128, 96, 8
 CANVASES = ("sdl", "direct")
@@ -110,21 +108,9 @@ def node_reference() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     root = tmp_path_factory.mktemp("canvas-growth")
-    shutil.copytree(APP_DIR, root / "original" / APP)
-    (root / "migrated").mkdir()
-    proc = run_cli("migrate", APP_DIR, "-o", root / "migrated" / APP, "-q")
-    assert proc.returncode == 0, proc.stderr
-    server = Server(root)
-    yield server.url, root
-    assert server.stop() == 0
-
-
-def finished(opened: Opened) -> dict[str, Any]:
-    page = opened.page
-    assert page.evaluate("document.documentElement.dataset.app") == "done", (page.evaluate("window.appError"),
-                                                                             opened.problems)
-    assert opened.problems == []
-    return page.evaluate("window.appResult")
+    stage_apps(root, [APP])
+    with serving(root) as url:
+        yield url, root
 
 
 def canvas_pixels(opened: Opened, canvas: str) -> bytes:
@@ -153,7 +139,7 @@ def test_original_and_migrated_draw_the_frames_node_computes(served: tuple[str, 
     url, root = served
     original = open_page(url + f"original/{APP}/index.html", ready=APP_READY)
     migrated = open_page(url + f"migrated/{APP}/index.html", ready=APP_READY)
-    expected, got = finished(original), finished(migrated)
+    expected, got = app_result(original), app_result(migrated)
     assert got == expected
 
     # the heap really grew, twice, and the frames after it live in the grown memory
@@ -192,8 +178,7 @@ def test_original_and_migrated_draw_the_frames_node_computes(served: tuple[str, 
     assert migrated.page.evaluate("buffer instanceof ArrayBuffer && typeof __asm2wasm_asm === 'function'"
                                   " && __asm2wasm_asm().currentHeap() === buffer")
     assert original.page.evaluate("typeof __asm2wasm_asm") == "undefined"
-    resources = migrated.page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
-    assert [r for r in resources if r.endswith(".wasm")] == [url + f"migrated/{APP}/plasma.wasm"]
+    assert wasm_requests(migrated) == [url + f"migrated/{APP}/plasma.wasm"]
     scripts = sorted((root / "migrated" / APP).glob("*.js"))
     assert [s.name for s in scripts] == ["asm2wasm-loader.js", "asm2wasm-shims.js", SCRIPT]
     for script in scripts:
@@ -220,7 +205,7 @@ def test_migrated_runtime_lets_the_canvas2d_shim_draw_a_stale_image_from_the_gro
     shim draws from the current buffer that the migrated runtime reports (globalThis.asm2wasmCurrentHeap)."""
     url, _ = served
     opened = open_page(url + f"migrated/{APP}/index.html", ready="html[data-app='done'], html[data-app='error']")
-    finished(opened)
+    app_result(opened)
     grown = opened.page.evaluate(GROW_WITH_A_STALE_IMAGE)
     assert grown == {"before": 64 << 20, "after": 128 << 20, "oldDetached": True, "drew": "ok", "current": True}
     drawn = canvas_pixels(opened, "direct")

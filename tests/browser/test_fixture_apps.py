@@ -35,14 +35,12 @@ import pytest
 
 from asm2wasm.frontend import find_modules
 
-from .chromium import REPO, Opened, Server, needs_chromium, run_cli
+from .chromium import APP_READY, APPS, Opened, Server, app_result, needs_chromium, run_cli
 
 pytestmark = needs_chromium
 
-APPS = REPO / "fixtures" / "apps"
 HERE = Path(__file__).resolve().parent
 PERIOD_BROWSER = HERE / "period_browser.js"
-APP_READY = "html[data-app='done'], html[data-app='error']"
 
 # app directory -> (script, module name)
 MODULES = {
@@ -197,14 +195,6 @@ def open_app(open_page) -> Callable[..., Opened]:
         return open_page(url, ready=APP_READY, init_scripts=(PERIOD_BROWSER,) if period else ())
 
     return opener
-
-
-def app_result(opened: Opened) -> dict[str, Any]:
-    page = opened.page
-    state = page.evaluate("document.documentElement.dataset.app")
-    assert state == "done", (page.evaluate("window.appError"), opened.problems)
-    assert opened.problems == []
-    return page.evaluate("window.appResult")
 
 
 @pytest.mark.parametrize("app", MODULES)

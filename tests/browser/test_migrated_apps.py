@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,13 +22,11 @@ import pytest
 
 from asm2wasm.frontend import find_modules
 
-from .chromium import REPO, Opened, Server, needs_chromium, run_cli
+from .chromium import APP_READY, Opened, app_result, needs_chromium, serving, stage_apps, wasm_requests
 from .test_fixture_apps import PERIOD_BROWSER, READ_2D, READ_GL
 
 pytestmark = needs_chromium
 
-APPS = REPO / "fixtures" / "apps"
-APP_READY = "html[data-app='done'], html[data-app='error']"
 # app -> (its canvases: (element id, context name or "2d")), scripts holding its module
 CANVASES = {
     "canvas-mandelbrot": [("canvas", "2d")],
@@ -41,36 +38,22 @@ CANVASES = {
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     root = tmp_path_factory.mktemp("migrated-apps")
-    (root / "migrated").mkdir()
-    for app in CANVASES:
-        shutil.copytree(APPS / app, root / "original" / app)
-        proc = run_cli("migrate", APPS / app, "-o", root / "migrated" / app, "-q")
-        assert proc.returncode == 0, proc.stderr
-    server = Server(root)
-    yield server.url, root
-    assert server.stop() == 0
+    stage_apps(root, CANVASES)
+    with serving(root) as url:
+        yield url, root
 
 
 @pytest.fixture(scope="module")
 def csp_url(served: tuple[str, Path]) -> Iterator[str]:
     """The same tree served with `--csp` (scripts only from 'self', plus 'wasm-unsafe-eval')."""
-    server = Server(served[1], "--csp")
-    yield server.url
-    assert server.stop() == 0
+    with serving(served[1], "--csp") as url:
+        yield url
 
 
 def pixels(opened: Opened, canvas: str, context: str) -> bytes:
     if context == "2d":
         return base64.b64decode(opened.page.evaluate(READ_2D, canvas))
     return base64.b64decode(opened.page.evaluate(READ_GL, [canvas, context])["pixels"])
-
-
-def finished(opened: Opened) -> dict:
-    page = opened.page
-    assert page.evaluate("document.documentElement.dataset.app") == "done", (page.evaluate("window.appError"),
-                                                                             opened.problems)
-    assert opened.problems == []
-    return page.evaluate("window.appResult")
 
 
 @pytest.mark.parametrize("app", list(CANVASES))
@@ -80,7 +63,7 @@ def test_migrated_app_computes_and_draws_what_the_original_did(served: tuple[str
     period = (PERIOD_BROWSER,) if app == "legacy-apis" else ()
     original = open_page(url + f"original/{app}/index.html", ready=APP_READY, init_scripts=period)
     migrated = open_page(url + f"migrated/{app}/index.html", ready=APP_READY)
-    expected, got = finished(original), finished(migrated)
+    expected, got = app_result(original), app_result(migrated)
     assert got == expected
 
     for canvas, context in CANVASES[app]:
@@ -90,8 +73,7 @@ def test_migrated_app_computes_and_draws_what_the_original_did(served: tuple[str
         shots = [opened.page.locator(f"#{canvas}").screenshot() for opened in (original, migrated)]
         assert shots[0] == shots[1], f"{app}: the screenshots of {canvas} differ"
 
-    resources = migrated.page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
-    assert [r for r in resources if r.endswith(".wasm")] == [url + f"migrated/{app}/" + module_wasm(root, app)]
+    assert wasm_requests(migrated) == [url + f"migrated/{app}/" + module_wasm(root, app)]
     for script in (root / "migrated" / app).glob("*.js"):
         assert find_modules(script.read_text()) == [], script
 
@@ -108,10 +90,10 @@ def test_migrated_app_works_under_the_strict_csp(served: tuple[str, Path], csp_u
     """The loader, the runtime and the shims need no eval and no inline script: a migrated page whose original had
     none works under `script-src 'self' 'wasm-unsafe-eval'` (the policy would be violated by either)."""
     url, _ = served
-    expected = finished(open_page(url + f"original/{app}/index.html", ready=APP_READY))
+    expected = app_result(open_page(url + f"original/{app}/index.html", ready=APP_READY))
     page_url = csp_url + f"migrated/{app}/index.html"
     with urllib.request.urlopen(page_url, timeout=10) as response:
         assert "'wasm-unsafe-eval'" in response.headers["Content-Security-Policy"]
     migrated = open_page(page_url, ready=APP_READY)
-    assert finished(migrated) == expected  # no console error: a blocked script or eval would have logged one
+    assert app_result(migrated) == expected  # no console error: a blocked script or eval would have logged one
     assert migrated.page.evaluate("window.__cspViolations") == []

@@ -13,16 +13,14 @@ run WebAssembly (its .wasm fetched and compiled by the page's asm2wasm-loader.js
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 
 import pytest
 
-from .chromium import REPO, Opened, Server, needs_chromium, run_cli
+from .chromium import Opened, needs_chromium, serving, stage_apps, wasm_requests
 
 pytestmark = needs_chromium
 
-APPS = REPO / "fixtures" / "apps"
 # app directory -> (the element whose text is the app's output, a text the finished output contains)
 PAGES = {"emscripten-memfile": ("#output", "sorted by JS call:"), "checksum-page": ("#out", "}"),
          "inline-page": ("#out", "load: done")}
@@ -32,20 +30,13 @@ ASYNC_PAGES = ["emscripten-memfile"]
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """ROOT/original/APP (copied), ROOT/migrated/APP, ROOT/async/APP (--instantiate async), served by one server."""
     root = tmp_path_factory.mktemp("migrated-pages")
-    for app in PAGES:
-        shutil.copytree(APPS / app, root / "original" / app)
-        for kind, extra in (("migrated", ()), ("async", ("--instantiate", "async"))):
-            if kind == "async" and app not in ASYNC_PAGES:
-                continue
-            (root / kind).mkdir(exist_ok=True)
-            proc = run_cli("migrate", APPS / app, "-o", root / kind / app, "-q", *extra)
-            assert proc.returncode in (0, 2), proc.stderr
-    server = Server(root)
-    yield {"url": server.url}
-    assert server.stop() == 0
+    stage_apps(root, PAGES, ok=(0, 2))
+    stage_apps(root, ASYNC_PAGES, "async", ("--instantiate", "async"), ok=(0, 2))
+    with serving(root) as url:
+        yield url
 
 
 def app_output(opened: Opened, app: str) -> str:
@@ -55,19 +46,14 @@ def app_output(opened: Opened, app: str) -> str:
     return opened.page.text_content(selector)
 
 
-def wasm_requests(opened: Opened) -> list[str]:
-    return opened.page.evaluate("performance.getEntriesByType('resource').map(e => e.name)"
-                                ".filter(n => n.endsWith('.wasm'))")
-
-
 @pytest.mark.parametrize(("kind", "app"), [("migrated", a) for a in PAGES] + [("async", a) for a in ASYNC_PAGES])
 def test_migrated_page_shows_what_the_original_showed(served: dict[str, str], open_page, app: str,
                                                       kind: str) -> None:
-    original = open_page(served["url"] + f"original/{app}/index.html", ready=None)
+    original = open_page(served + f"original/{app}/index.html", ready=None)
     expected = app_output(original, app)
     assert original.problems == [] and wasm_requests(original) == []
 
-    migrated = open_page(served["url"] + f"{kind}/{app}/index.html", ready=None)
+    migrated = open_page(served + f"{kind}/{app}/index.html", ready=None)
     output = app_output(migrated, app)
     if kind == "async" and app == "emscripten-memfile":  # the app prints its pending run dependencies: one more
         assert "run dependencies before run(): 2" in output and "run dependencies before run(): 1" in expected
@@ -85,7 +71,7 @@ def test_async_instantiation_forwards_the_captured_exports(served: dict[str, str
     still ran main after the instance existed."""
     natives = {}
     for kind in ("migrated", "async"):
-        opened = open_page(served["url"] + f"{kind}/emscripten-memfile/index.html", ready=None)
+        opened = open_page(served + f"{kind}/emscripten-memfile/index.html", ready=None)
         app_output(opened, "emscripten-memfile")
         natives[kind] = opened.page.evaluate("String(Module._isort).includes('[native code]')")
         assert opened.page.evaluate("Module._isort.length") == (0 if kind == "async" else 3)

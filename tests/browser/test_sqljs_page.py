@@ -14,40 +14,31 @@ from realworld.npm_cache import fetch_package
 
 from asm2wasm.frontend import find_modules
 
-from .chromium import REPO, Server, needs_chromium, run_cli
+from .chromium import APP_READY, APPS, app_result, needs_chromium, run_cli, serving, wasm_requests
 
 pytestmark = needs_chromium
-
-DONE = "html[data-app='done'], html[data-app='error']"
-
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("sqljs-page")
     original = root / "original"
-    shutil.copytree(REPO / "fixtures" / "apps" / "sqljs-page", original)
+    shutil.copytree(APPS / "sqljs-page", original)
     (original / "js").mkdir()
     shutil.copy(fetch_package("sql.js@0.5.0") / "js" / "sql.js", original / "js" / "sql.js")
     proc = run_cli("migrate", original, "-o", root / "migrated", "-q", timeout=600)
     assert proc.returncode == 0, proc.stderr
     assert find_modules((root / "migrated" / "js" / "sql.js").read_text()) == []
-    server = Server(root)
-    yield server.url
-    assert server.stop() == 0
+    with serving(root) as url:
+        yield url
 
 
 def test_sqljs_page_gives_the_same_results_migrated(served: str, open_page) -> None:
     results = {}
     for kind in ("original", "migrated"):
-        opened = open_page(served + f"{kind}/index.html", ready=DONE)
-        page = opened.page
-        assert page.evaluate("document.documentElement.dataset.app") == "done", page.evaluate("window.appError")
-        assert opened.problems == []
-        results[kind] = page.evaluate("window.appResult")
-        assert page.text_content("#result").startswith("{")
-        wasm = page.evaluate("performance.getEntriesByType('resource').map(e => e.name)"
-                             ".filter(n => n.endsWith('.wasm'))")
-        assert wasm == ([] if kind == "original" else [served + "migrated/js/sql.wasm"])
+        opened = open_page(served + f"{kind}/index.html", ready=APP_READY)
+        results[kind] = app_result(opened)
+        assert opened.page.text_content("#result").startswith("{")
+        assert wasm_requests(opened) == ([] if kind == "original" else [served + "migrated/js/sql.wasm"])
     assert results["migrated"] == results["original"]
     original = results["original"]
     assert original["count"]["values"][0][0] == 2000 and original["reopened"]["values"][0][0] == 2000
