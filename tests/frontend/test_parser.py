@@ -6,15 +6,13 @@ module of the real sql.js@0.5.0 build (2.5 MB: the one slow test here, ~30 s on 
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import random
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from frontend_support import fuzz_generator, npm_cache
 
 from asm2wasm.diagnostics import CompileError, Loc
 from asm2wasm.frontend import FastPathUnavailable, find_modules, parse
@@ -77,16 +75,9 @@ def test_default_front_end_is_the_fast_one(monkeypatch: pytest.MonkeyPatch) -> N
     assert module.body
 
 
-def _fuzz_generator() -> ModuleType:
-    fuzz_dir = str(REPO / "tests" / "fuzz")
-    if fuzz_dir not in sys.path:
-        sys.path.insert(0, fuzz_dir)  # generate.py imports its siblings as top-level modules
-    return importlib.import_module("generate")
-
-
 @pytest.mark.parametrize("first", range(0, 200, 20))
 def test_generated_modules(first: int) -> None:
-    generate = _fuzz_generator().generate
+    generate = fuzz_generator().generate
     for seed in range(first, first + 20):
         source = generate(seed)
         assert N.dump(parse(source, frontend="fast-only")) == N.dump(parse(source, frontend="esprima")), seed
@@ -353,15 +344,6 @@ def test_100000_nested_parentheses_parse_with_the_default_limit() -> None:
 # ---- a real build
 
 
-def _npm_cache() -> ModuleType:
-    path = REPO / "tests" / "realworld" / "npm_cache.py"
-    spec = importlib.util.spec_from_file_location("asm2wasm_tests_npm_cache", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _first_difference(a: str, b: str) -> str | None:
     if a == b:
         return None
@@ -370,10 +352,10 @@ def _first_difference(a: str, b: str) -> str | None:
 
 
 def test_sql_js_module_is_identical() -> None:
-    npm_cache = _npm_cache()
+    cache = npm_cache()
     try:
-        package = npm_cache.fetch_package("sql.js@0.5.0")
-    except npm_cache.NpmFetchError as exc:
+        package = cache.fetch_package("sql.js@0.5.0")
+    except cache.NpmFetchError as exc:
         pytest.skip(f"cannot fetch sql.js@0.5.0: {exc}")
     source = (package / "js" / "sql.js").read_text()
     (span,) = find_modules(source)

@@ -8,12 +8,11 @@ the real sql.js build, with the functions split into ranges the way the parallel
 
 from __future__ import annotations
 
-import importlib
 import random
-import sys
 from pathlib import Path
 
 import pytest
+from frontend_support import fuzz_generator, npm_cache
 
 from asm2wasm.diagnostics import CompileError, Loc
 from asm2wasm.frontend import (
@@ -80,10 +79,7 @@ def test_fixtures_skim_to_the_fast_tree(path: Path) -> None:
 
 
 def _generated(seed: int) -> str:
-    fuzz_dir = str(REPO / "tests" / "fuzz")
-    if fuzz_dir not in sys.path:
-        sys.path.insert(0, fuzz_dir)
-    return importlib.import_module("generate").generate(seed)
+    return fuzz_generator().generate(seed)
 
 
 @pytest.mark.parametrize("first", range(0, 100, 25))
@@ -197,12 +193,10 @@ def test_nesting_too_deep_in_a_body_is_left_to_the_full_parse() -> None:
 
 
 def test_sql_js_skims_to_the_fast_tree() -> None:
-    spec = importlib.util.spec_from_file_location("npm_cache", REPO / "tests" / "realworld" / "npm_cache.py")
-    npm_cache = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(npm_cache)
+    cache = npm_cache()
     try:
-        package = npm_cache.fetch_package("sql.js@0.5.0")
-    except npm_cache.NpmFetchError as exc:
+        package = cache.fetch_package("sql.js@0.5.0")
+    except cache.NpmFetchError as exc:
         pytest.skip(f"cannot fetch sql.js@0.5.0: {exc}")
     source = (package / "js" / "sql.js").read_text()
     assert run_with_big_stack(lambda: _skimmed_tree(source, parts=3) == _fast_tree(source))
