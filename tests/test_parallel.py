@@ -88,8 +88,13 @@ def test_lenient_warnings_are_merged_in_order() -> None:
 def skim_outcomes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """What each parallel.compile_skimmed call did: "compiled", "fallback" (the ordinary path took over) or the
     code of the error it raised."""
+    return spy_on(monkeypatch, "compile_skimmed", "compiled")
+
+
+def spy_on(monkeypatch: pytest.MonkeyPatch, name: str, done: str) -> list[str]:
+    """What each call of parallel.NAME did: `done`, "fallback" (it returned None) or the code of its error."""
     outcomes: list[str] = []
-    original = parallel.compile_skimmed
+    original = getattr(parallel, name)
 
     def spy(*args, **kwargs):
         try:
@@ -97,10 +102,10 @@ def skim_outcomes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         except CompileError as error:
             outcomes.append(error.diagnostic.code)
             raise
-        outcomes.append("fallback" if result is None else "compiled")
+        outcomes.append("fallback" if result is None else done)
         return result
 
-    monkeypatch.setattr(parallel, "compile_skimmed", spy)
+    monkeypatch.setattr(parallel, name, spy)
     return outcomes
 
 
@@ -254,15 +259,7 @@ def validation(source: str, jobs: int, **options) -> tuple:
 
 
 def test_validate_on_two_cores_finds_what_one_finds(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[str] = []
-    original = parallel.validate_skimmed
-
-    def spy(*args, **kwargs):
-        result = original(*args, **kwargs)
-        calls.append("fallback" if result is None else "validated")
-        return result
-
-    monkeypatch.setattr(parallel, "validate_skimmed", spy)
+    calls = spy_on(monkeypatch, "validate_skimmed", "validated")
     source = module_source(COUNT, mismatched=(3, COUNT - 2))
     one, two = validation(source, 1, lenient=True), validation(source, 2, lenient=True)
     assert calls == ["validated"]  # -j1 never forks
