@@ -18,7 +18,7 @@ collected; node's V8 must also accept each module as asm.js (`%IsAsmWasmCode`). 
   "ReferenceError: webkitAudioContext is not defined" (what the compatibility shim is for).
 
 Every original page must load with no console error, page error or failed request. Each module is also valid to
-`asm2wasm validate`, and `asm2wasm migrate` compiles each app's module (exit status 0).
+`asm2wasm validate`; test_migrated_apps.py migrates each app (its module compiled) and compares the pages.
 """
 
 from __future__ import annotations
@@ -300,13 +300,3 @@ def test_legacy_apis_fail_in_modern_chromium(server: Server, open_app) -> None:
     expected = node_reference("legacy-apis")["result"]
     assert partial == {key: expected[key] for key in ("sampleRate", "samples", "checksum", "peak", "levels",
                                                       "wavBytes")}
-
-
-@pytest.mark.parametrize("app", MODULES)
-def test_app_migrates(app: str, tmp_path: Path) -> None:
-    """`asm2wasm migrate` compiles the app's module (the migrated pages are the lead's tests' business)."""
-    out = tmp_path / app
-    proc = run_cli("migrate", APPS / app, "-o", out, "-q")
-    assert proc.returncode == 0, proc.stderr
-    [module] = json.loads((out / "migration.json").read_text())["modules"]
-    assert module["status"] == "compiled" and module["name"] == MODULES[app][1], module

@@ -23,7 +23,7 @@ import pytest
 from asm2wasm.frontend import find_modules
 
 from .chromium import APP_READY, Opened, app_result, needs_chromium, serving, stage_apps, wasm_requests
-from .test_fixture_apps import PERIOD_BROWSER, READ_2D, READ_GL
+from .test_fixture_apps import MODULES, PERIOD_BROWSER, READ_2D, READ_GL
 
 pytestmark = needs_chromium
 
@@ -79,8 +79,10 @@ def test_migrated_app_computes_and_draws_what_the_original_did(served: tuple[str
 
 
 def module_wasm(root: Path, app: str) -> str:
+    """The .wasm file of the app's one module, which `asm2wasm migrate` compiled."""
     report = json.loads((root / "migrated" / app / "migration.json").read_text())
     [module] = report["modules"]
+    assert module["status"] == "compiled" and module["name"] == MODULES[app][1], module
     return module["wasm_file"]
 
 
