@@ -9,10 +9,11 @@ together. Each worker (a forked process) works on a contiguous range of function
        asm" heap replacement function. The parent completes the module-level validation with every function's
        facts, in function order (`check.module.declare_signatures`: signatures, function tables, the export)
        and sends all the facts to every worker, which completes its own copy the same way
-    1. check its functions; send back the foreign-call signatures and Math imports in first-use order
+    1. check its functions and plan their versioning (`lower.function.plan_versions`); send back the foreign-call
+       signatures and Math imports in first-use order, and which functions get a checked twin
     2. receive the merged index layout (merged in function order, exactly as a sequential run would see them);
-       lower and encode its functions; send back the encoded bodies and their names (`validate_skimmed` stops
-       the workers before this round)
+       lower and encode its functions and their twins; send back the encoded bodies and their names
+       (`validate_skimmed` stops the workers before this round)
 
 The result is byte-identical to a single-process compile, and so is the first error: a body the fast parser does
 not take (a syntax error, a form it leaves to esprima, nesting too deep) makes `compile_skimmed` return None, and the
@@ -34,8 +35,8 @@ from asm2wasm.check import ir
 from asm2wasm.check.module import Declarations, body_facts, check_body, declare_signatures
 from asm2wasm.diagnostics import CompileError, Diagnostic
 from asm2wasm.frontend import FastPathUnavailable, ModuleSpan, parse_functions
-from asm2wasm.lower.function import lower_function
-from asm2wasm.lower.module import Lowered, Plan, finish_module, plan_module
+from asm2wasm.lower.function import lower_function, lower_twin, plan_versions, versioning_on
+from asm2wasm.lower.module import Lowered, Plan, finish_module, plan_module, twin_indices
 from asm2wasm.wasm import model as wasm
 from asm2wasm.wasm.encode import encode_function_body
 
@@ -72,9 +73,10 @@ def compile_bodies(declarations: Declarations, jobs: int, fast: bool, lenient: b
                    ) -> ParallelResult:
     """Rounds 1 and 2, for a module parsed whole."""
     ranges = _split(declarations.funcs, jobs)
-    with _Workers(_worker, (declarations, fast, lenient), ranges) as workers:
-        plan, bodies, seconds = _check_and_lower(workers, ranges, declarations.typed, fast, versioning)
-    return _finish(plan, declarations.typed, bodies, seconds)
+    versioned = versioning_on(versioning, fast, bool(declarations.typed.heap_views))
+    with _Workers(_worker, (declarations, versioned, lenient), ranges) as workers:
+        plan, bodies, twins, seconds = _check_and_lower(workers, ranges, declarations.typed, fast, versioning)
+    return _finish(plan, declarations.typed, bodies, twins, seconds)
 
 
 def compile_skimmed(source: str, span: ModuleSpan, functions: list[tuple[int, int]], declarations: Declarations,
@@ -82,12 +84,13 @@ def compile_skimmed(source: str, span: ModuleSpan, functions: list[tuple[int, in
     """Rounds 0, 1 and 2, for a skimmed module (`functions`: each function's range of text, from the skim) whose
     declarations are those of `check.module.declare_without_bodies`. None when a body must be parsed otherwise."""
     ranges = _split(declarations.funcs, jobs)
-    args = (source, span, functions, declarations, fast, lenient)
+    versioned = versioning_on(versioning, fast, bool(declarations.typed.heap_views))
+    args = (source, span, functions, declarations, versioned, lenient)
     with _Workers(_skimmed_worker, args, ranges) as workers:
         if not _declare_skimmed(workers, declarations):
             return None
-        plan, bodies, seconds = _check_and_lower(workers, ranges, declarations.typed, fast, versioning)
-    return _finish(plan, declarations.typed, bodies, seconds)
+        plan, bodies, twins, seconds = _check_and_lower(workers, ranges, declarations.typed, fast, versioning)
+    return _finish(plan, declarations.typed, bodies, twins, seconds)
 
 
 def validate_skimmed(source: str, span: ModuleSpan, functions: list[tuple[int, int]], declarations: Declarations,
@@ -95,7 +98,7 @@ def validate_skimmed(source: str, span: ModuleSpan, functions: list[tuple[int, i
     """Rounds 0 and 1 only (`asm2wasm validate`): the typed module, its functions without bodies; None as in
     `compile_skimmed`."""
     ranges = _split(declarations.funcs, jobs)
-    args = (source, span, functions, declarations, False, lenient)
+    args = (source, span, functions, declarations, False, lenient)  # not versioned: no plans to make
     with _Workers(_skimmed_worker, args, ranges) as workers:
         if not _declare_skimmed(workers, declarations):
             return None
@@ -158,43 +161,51 @@ class _Workers:
 
 
 def _check_and_lower(workers: _Workers, ranges: list[tuple[int, int]], typed: ir.TypedModule, fast: bool,
-                     versioning: bool) -> tuple[Plan, list[bytes], dict[str, float]]:
+                     versioning: bool) -> tuple[Plan, list[bytes], tuple[list, list[bytes]], dict[str, float]]:
     """The parent's side of rounds 1 and 2."""
-    _merge_checked(workers, ranges, typed)
+    outlined = _merge_checked(workers, ranges, typed)
     plan = plan_module(typed, fast, versioning=versioning)
-    workers.send((plan.layout, plan.func_types))
+    workers.send((plan.layout, plan.func_types, twin_indices(plan.layout, outlined)))
     bodies: list[bytes] = []
+    twins: list[wasm.Function] = []
+    twin_bodies: list[bytes] = []
     slowest: dict[str, float] = {}
-    for functions, encoded, seconds in workers.receive():
+    for functions, encoded, worker_twins, encoded_twins, seconds in workers.receive():
         plan.module.functions += functions
         bodies += encoded
+        twins += worker_twins
+        twin_bodies += encoded_twins
         for phase, value in seconds.items():
             slowest[phase] = max(slowest.get(phase, 0.0), value)
-    return plan, bodies, slowest
+    return plan, bodies, (twins, twin_bodies), slowest
 
 
-def _merge_checked(workers: _Workers, ranges: list[tuple[int, int]], typed: ir.TypedModule) -> None:
-    """The parent's side of round 1: the first error in function order, else what the workers found, merged."""
+def _merge_checked(workers: _Workers, ranges: list[tuple[int, int]], typed: ir.TypedModule) -> list[int]:
+    """The parent's side of round 1: the first error in function order, else what the workers found, merged.
+    Returns the functions that get a checked twin, in function order."""
     checked = workers.receive()
     for diagnostic, *_ in checked:
         if diagnostic is not None:
             raise CompileError(diagnostic.code, diagnostic.message, diagnostic.loc)
-    for _, foreign_calls, math_imports, warnings, _stubs in checked:
+    for _, foreign_calls, math_imports, warnings, _stubs, _outlined in checked:
         for signature in foreign_calls:
             typed.foreign_calls.setdefault(signature, len(typed.foreign_calls))
         for name in math_imports:
             if name not in typed.math_imports:
                 typed.math_imports.append(name)
         typed.warnings += warnings
-    for (first, _), (_, _, _, _, stubs) in zip(ranges, checked):
+    for (first, _), (_, _, _, _, stubs, _outlined) in zip(ranges, checked):
         typed.functions[first:first + len(stubs)] = stubs
+    return [func for reply in checked for func in reply[5]]
 
 
-def _finish(plan: Plan, typed: ir.TypedModule, bodies: list[bytes], worker_seconds: dict[str, float]
-            ) -> ParallelResult:
-    lowered = finish_module(plan, typed)
-    bodies += [encode_function_body(f) for f in lowered.module.functions[len(bodies):]]
-    return ParallelResult(lowered, bodies, worker_seconds)
+def _finish(plan: Plan, typed: ir.TypedModule, bodies: list[bytes],
+            twins: tuple[list[wasm.Function], list[bytes]], worker_seconds: dict[str, float]) -> ParallelResult:
+    named_twins, twin_bodies = twins
+    lowered = finish_module(plan, typed, named_twins)
+    helpers = lowered.module.functions[len(bodies):len(lowered.module.functions) - len(named_twins)]
+    bodies += [encode_function_body(f) for f in helpers]
+    return ParallelResult(lowered, bodies + twin_bodies, worker_seconds)
 
 
 def _split(funcs: list, jobs: int) -> list[tuple[int, int]]:
@@ -213,7 +224,7 @@ def _split(funcs: list, jobs: int) -> list[tuple[int, int]]:
 
 
 def _skimmed_worker(connection, source: str, span: ModuleSpan, functions: list[tuple[int, int]],
-                    declarations: Declarations, fast: bool, lenient: bool, first: int, last: int) -> None:
+                    declarations: Declarations, versioned: bool, lenient: bool, first: int, last: int) -> None:
     """Round 0, then rounds 1 and 2."""
     started = time.perf_counter()
     try:
@@ -230,34 +241,50 @@ def _skimmed_worker(connection, source: str, span: ModuleSpan, functions: list[t
     connection.send(facts)
     declare_signatures(declarations, connection.recv())
     declarations.funcs[first:last] = decls
-    _worker(connection, declarations, fast, lenient, first, last, parse_seconds=time.perf_counter() - started)
+    _worker(connection, declarations, versioned, lenient, first, last, parse_seconds=time.perf_counter() - started)
 
 
-def _worker(connection, declarations: Declarations, fast: bool, lenient: bool, first: int, last: int,
+def _worker(connection, declarations: Declarations, versioned: bool, lenient: bool, first: int, last: int,
             parse_seconds: float = 0.0) -> None:
-    """Rounds 1 and 2. The last message also says how long each phase took here."""
+    """Rounds 1 and 2 (`versioned`: `lower.function.versioning_on`). The last message also says how long each phase
+    took here (the versioning plans count as lowering)."""
     typed = declarations.typed
     t0 = time.perf_counter()
     try:
         functions = [check_body(declarations, index, lenient) for index in range(first, last)]
     except CompileError as error:
-        connection.send((error.diagnostic, (), (), (), ()))
+        connection.send((error.diagnostic, (), (), (), (), ()))
         return
     except RecursionError:
-        connection.send((CompileError("E006", "nesting too deep").diagnostic, (), (), (), ()))
+        connection.send((CompileError("E006", "nesting too deep").diagnostic, (), (), (), (), ()))
         return
-    stubs = [ir.Function(f.name, f.params, [], f.result, f.result_type, [], f.loc) for f in functions]
-    connection.send((None, list(typed.foreign_calls), list(typed.math_imports), list(typed.warnings), stubs))
     t1 = time.perf_counter()
-    layout, func_types = connection.recv()
+    versions = [plan_versions(f, versioned) for f in functions]
+    outlined = [first + i for i, v in enumerate(versions) if v is not None and v.outlined]
+    stubs = [ir.Function(f.name, f.params, [], f.result, f.result_type, [], f.loc) for f in functions]
+    connection.send((None, list(typed.foreign_calls), list(typed.math_imports), list(typed.warnings), stubs,
+                     outlined))
     t2 = time.perf_counter()
-    lowered = [lower_function(f, func_types[first + i], layout) for i, f in enumerate(functions)]
+    layout, func_types, twins = connection.recv()
     t3 = time.perf_counter()
+    lowered, lowered_twins = [], []
+    for i, (f, version) in enumerate(zip(functions, versions)):
+        lowered.append(lower_function(f, func_types[first + i], layout, version, twins.get(first + i)))
+        if first + i in twins:
+            lowered_twins.append(lower_twin(f, func_types[first + i], layout, version))
+    t4 = time.perf_counter()
     encoded = [encode_function_body(f) for f in lowered]
-    named = [wasm.Function(f.type_index, [], f.locals, f.debug_name, f.local_names) for f in lowered]
-    seconds = {"parse": parse_seconds, "check": t1 - t0, "lower": t3 - t2, "encode": time.perf_counter() - t3}
-    connection.send((named, encoded, seconds))
+    encoded_twins = [encode_function_body(f) for f in lowered_twins]
+    named, named_twins = _named(lowered), _named(lowered_twins)
+    seconds = {"parse": parse_seconds, "check": t1 - t0, "lower": (t2 - t1) + (t4 - t3),
+               "encode": time.perf_counter() - t4}
+    connection.send((named, encoded, named_twins, encoded_twins, seconds))
     _exit_now()
+
+
+def _named(functions: list[wasm.Function]) -> list[wasm.Function]:
+    """The functions without their code (sent back encoded)."""
+    return [wasm.Function(f.type_index, [], f.locals, f.debug_name, f.local_names) for f in functions]
 
 
 def _exit_now() -> None:

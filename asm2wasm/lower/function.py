@@ -44,8 +44,10 @@ class Layout:
     table_types: list[int]  # type index per asm.js table
     fast: bool = False
     debug_lines: bool = False  # record statement lines for a source map
-    versioning: bool = True  # one test for runs of checked accesses (versioning.py); off: every access checked
+    versioning: bool = True  # one test for runs of checked accesses (versioning.py, `versioning_on`); off: every
+    # access checked on its own
     access_helper_base: int = -1  # Wasm index of the first checked-access helper (semantics.ACCESS_HELPER_OPS)
+    twin_base: int = -1  # Wasm index of the first checked twin (versioning.plan_function), after every helper
 
 
 @dataclass
@@ -69,6 +71,7 @@ class FunctionLowering:
     ranges: bool = False  # plan ranges in statement lists (not inside a range's copies: code at most twice its size)
     slow_copy: bool = False  # in a range's slow copy: checked accesses call the access helpers
     facts: versioning.Facts | None = None  # the function's, when ranges are planned in it
+    twin: int | None = None  # Wasm index of the function's checked twin: its whole-body range's slow copy
 
     # ---- scratch locals
 
@@ -302,13 +305,14 @@ class FunctionLowering:
     def _expr_stmt(self, node: ir.ExprStmt) -> None:
         self.emit_effect(node.expr)
 
-    def stmts(self, body: list) -> None:
-        """A statement list: its runs of checked accesses become ranges (versioning.py) where that pays."""
+    def stmts(self, body: list, items: list | None = None) -> None:
+        """A statement list: its runs of checked accesses become ranges (versioning.py) where that pays. `items`:
+        the list's plan, when it was made beforehand (a function body's)."""
         if not self.ranges:
             for s in body:
                 self.stmt(s)
             return
-        for item in versioning.plan(body, self.facts):
+        for item in versioning.plan(body, self.facts) if items is None else items:
             if type(item) is versioning.Range:
                 self._range(item)
             else:
@@ -328,10 +332,15 @@ class FunctionLowering:
             self.stmt(s)
         self.unchecked = {}
         code.append(("else",))
-        self.slow_copy = True
-        for s in r.stmts:
-            self.stmt(s)
-        self.slow_copy = False
+        if self.twin is not None:  # the slow copy is the twin (versioning.plan_function): the body's only range
+            code += [("local.get", i) for i in range(self.n_params)]
+            code += [("call", self.twin), ("return",)]
+            self.twin = None
+        else:
+            self.slow_copy = True
+            for s in r.stmts:
+                self.stmt(s)
+            self.slow_copy = False
         self.ranges = True
         self._close()
         if type(r.stmts[-1]) in (ir.ReturnStmt, ir.BreakStmt, ir.ContinueStmt):
@@ -489,25 +498,56 @@ class FunctionLowering:
     }
 
 
-def lower_function(func: ir.Function, type_index: int, layout: Layout) -> wasm.Function:
-    """One asm.js function -> one Wasm function (declared locals initialised, a default return appended)."""
+def plan_versions(func: ir.Function, versioned: bool) -> versioning.FunctionPlan | None:
+    """The versioning plan of `func` in a module whose accesses are `versioned` (`versioning_on`; Layout.versioning),
+    or None: every access checked on its own."""
+    return versioning.plan_function(func, _needs_check) if versioned else None
+
+
+def versioning_on(versioning_option: bool, fast: bool, has_heap: bool) -> bool:
+    """Whether heap accesses are versioned: asked for, with checks to version (not --fast) and a heap."""
+    return versioning_option and not fast and has_heap
+
+
+def lower_function(func: ir.Function, type_index: int, layout: Layout,
+                   plan: versioning.FunctionPlan | None = None, twin: int | None = None) -> wasm.Function:
+    """One asm.js function -> one Wasm function (declared locals initialised, a default return appended).
+    `plan`: its versioning (`plan_versions`); `twin`: the index of its checked twin when plan.outlined."""
+    lowering = _start(func, layout)
+    if plan is not None:
+        lowering.facts, lowering.ranges, lowering.twin = plan.facts, True, twin
+    lowering.stmts(func.body, plan.body if plan is not None else None)
+    return _finish(lowering, func, type_index, func.name)
+
+
+def lower_twin(func: ir.Function, type_index: int, layout: Layout, plan: versioning.FunctionPlan) -> wasm.Function:
+    """The checked twin of a function whose body is one range (plan.outlined): that range's slow copy."""
+    lowering = _start(func, layout)
+    lowering.slow_copy = True
+    for s in plan.body[0].stmts:
+        lowering.stmt(s)
+    return _finish(lowering, func, type_index, f"{func.name}$checked")
+
+
+def _start(func: ir.Function, layout: Layout) -> FunctionLowering:
+    """A lowering of `func` whose code starts with its declared locals' initial values."""
     n_params = len(func.params)
     lowering = FunctionLowering(layout, n_params, first_scratch=n_params + len(func.locals),
                                 lines=[] if layout.debug_lines else None)
     for i, (_, vt, value) in enumerate(func.locals):
         if value != 0 or _is_negative_zero(value):
             lowering.code += [(vt + ".const", value), ("local.set", n_params + i)]
-    if layout.versioning and not layout.fast and layout.heap_limit_globals:
-        lowering.facts = versioning.analyse(func, _needs_check)
-        lowering.ranges = lowering.facts is not None
-    lowering.stmts(func.body)
+    return lowering
+
+
+def _finish(lowering: FunctionLowering, func: ir.Function, type_index: int, debug_name: str) -> wasm.Function:
     if func.result is not None and not (func.body and isinstance(func.body[-1], ir.ReturnStmt)):
         # Falling off the end: JavaScript returns undefined, which callers coerce to 0 or NaN.
         lowering.code.append(ZERO[func.result] if func.result == "i32" else (func.result + ".const", float("nan")))
     names = [name for name, _ in func.params] + [name for name, _, _ in func.locals]
     names += [f"$scratch{i}" for i in range(len(lowering.extra_locals))]
     return wasm.Function(type_index, lowering.code, [vt for _, vt, _ in func.locals] + lowering.extra_locals,
-                         func.name, names, lowering.lines or [])
+                         debug_name, names, lowering.lines or [])
 
 
 def _needs_check(access) -> bool:

@@ -1,8 +1,9 @@
 """Typed module -> Wasm module: index spaces, imports, globals, the function table, exports, helpers.
 
 Index spaces (fixed before any body is lowered, so functions can be lowered independently):
-    functions  Math imports, foreign-call imports (one per signature), asm.js functions, semantics helpers, then the
-               checked-access helpers (modules with a heap, not --fast)
+    functions  Math imports, foreign-call imports (one per signature), asm.js functions, semantics helpers, the
+               checked-access helpers (modules with a heap, not --fast), then the checked twins of the functions
+               whose body is one versioned range (versioning.plan_function), in function order
     globals    heap-limit imports (one per access size), foreign number imports, then the module's own globals
 Import names are the shim's contract (templates/shim.js.j2): `env.memory`, `env.heap_limit_N`, `env.<foreign
 number>`, `Math.<name>`, `foreign.<name>`.
@@ -14,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from asm2wasm.check import ir
-from asm2wasm.lower.function import Layout, lower_function
-from asm2wasm.lower.semantics import HELPERS, access_helpers
+from asm2wasm.lower.function import Layout, lower_function, lower_twin, plan_versions, versioning_on
+from asm2wasm.lower.semantics import ACCESS_HELPER_OPS, HELPERS, access_helpers
 from asm2wasm.wasm import model as wasm
 
 HEAP_ACCESS_SIZES = (1, 2, 4, 8)
@@ -55,11 +56,23 @@ def lower(typed: ir.TypedModule, fast: bool = False, progress: Callable[[str, in
     `versioning` False checks every heap access on its own (versioning.py). `progress(phase, done, total)` is
     called as functions are lowered."""
     plan = plan_module(typed, fast, debug_lines, versioning)
+    layout = plan.layout
+    versions = [plan_versions(func, layout.versioning) for func in typed.functions]
+    twins = twin_indices(layout, [i for i, v in enumerate(versions) if v is not None and v.outlined])
+    twin_functions = []
     for index, (func, type_index) in enumerate(zip(typed.functions, plan.func_types)):
         if progress is not None and index % 64 == 0:
             progress("lower", index, len(typed.functions))
-        plan.module.functions.append(lower_function(func, type_index, plan.layout))
-    return finish_module(plan, typed)
+        version, versions[index] = versions[index], None  # its facts are not needed any more
+        plan.module.functions.append(lower_function(func, type_index, layout, version, twins.get(index)))
+        if index in twins:
+            twin_functions.append(lower_twin(func, type_index, layout, version))
+    return finish_module(plan, typed, twin_functions)
+
+
+def twin_indices(layout: Layout, outlined: list[int]) -> dict[int, int]:
+    """asm.js function index -> Wasm index of its checked twin, for the functions `outlined` (in function order)."""
+    return {func: layout.twin_base + rank for rank, func in enumerate(outlined)}
 
 
 def plan_module(typed: ir.TypedModule, fast: bool = False, debug_lines: bool = False, versioning: bool = True
@@ -91,19 +104,23 @@ def plan_module(typed: ir.TypedModule, fast: bool = False, debug_lines: bool = F
 
     func_types = [module.type_index(_func_type(f.params, f.result)) for f in typed.functions]
     table_offsets, table_types = _build_table(module, typed, n_imports)
+    helper_base = n_imports + len(typed.functions)
+    access_helper_base = helper_base + len(HELPERS) if heap_limits else -1
     layout = Layout(
-        func_base=n_imports, helper_base=n_imports + len(typed.functions),
+        func_base=n_imports, helper_base=helper_base,
         global_base=len(module.global_imports) + len(heap_limits) * (typed.grow_function is not None),
         heap_limit_globals=heap_limits, foreign_index=foreign_index,
         math_index=math_index, table_offsets=table_offsets, table_types=table_types, fast=fast,
-        debug_lines=debug_lines, versioning=versioning,
-        access_helper_base=n_imports + len(typed.functions) + len(HELPERS) if heap_limits else -1,
+        debug_lines=debug_lines, versioning=versioning_on(versioning, fast, has_heap),
+        access_helper_base=access_helper_base,
+        twin_base=helper_base + len(HELPERS) + (len(ACCESS_HELPER_OPS) if heap_limits else 0),
     )
     return Plan(module, link, layout, func_types)
 
 
-def finish_module(plan: Plan, typed: ir.TypedModule) -> Lowered:
-    """After the asm.js functions: the semantics helpers (and the checked-access helpers) and the exports."""
+def finish_module(plan: Plan, typed: ir.TypedModule, twins: list[wasm.Function]) -> Lowered:
+    """After the asm.js functions: the semantics helpers (and the checked-access helpers), the checked twins and
+    the exports."""
     module = plan.module
     helpers = list(HELPERS)
     if plan.layout.access_helper_base >= 0:
@@ -112,6 +129,7 @@ def finish_module(plan: Plan, typed: ir.TypedModule) -> Lowered:
         type_index = module.type_index(wasm.FuncType(helper.params, (helper.result,) if helper.result else ()))
         module.functions.append(wasm.Function(type_index, list(helper.body), list(helper.locals),
                                               f"$asm2wasm.{helper.name}"))
+    module.functions += twins
     for name, index in typed.exports:
         module.exports.append(wasm.Export(name, "func", plan.layout.func_base + index))
     return Lowered(module, plan.link)

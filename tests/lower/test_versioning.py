@@ -177,7 +177,7 @@ def test_a_base_loaded_in_the_run_starts_a_new_range_where_that_pays() -> None:
 
 
 def test_the_fast_copy_has_no_checks_and_uses_memarg_offsets() -> None:
-    body = body_of("function f(p) { p = p|0; H32[(p + 8) >> 2] = 1; H32[(p + 12) >> 2] = 2;"
+    body = body_of("function f(p) { p = p|0; var q = 0; q = p; H32[(p + 8) >> 2] = 1; H32[(p + 12) >> 2] = 2;"
                    " return (H32[(p + 8) >> 2]|0) + (H32[(p + 16) >> 2]|0) | 0; }")
     start = body.index(("if", None))
     middle = body.index(("else",), start)
@@ -186,10 +186,28 @@ def test_the_fast_copy_has_no_checks_and_uses_memarg_offsets() -> None:
     assert [ins[2] for ins in fast if ins[0] in ("i32.load", "i32.store")] == [8, 12, 8, 16]
     assert not any(ins[0] in ("i32.load", "i32.store", "global.get") for ins in slow)
     assert sum(1 for ins in slow if ins[0] == "call") == 4  # every access checked by an access helper
-    test = body[:start]
+    test = body[body.index(("local.set", 1)) + 1:start]  # after `q = p`, which the range leaves out
     # heap_limit_4 (the 3rd import: the widest access is 4 bytes) less the window of 16 bytes, one comparison
     assert test == [("local.get", 0), ("global.get", 2), ("i32.const", 16), ("i32.sub",), ("i32.lt_u",)]
     assert body[-1] == ("unreachable",)  # both copies returned
+
+
+def test_a_body_that_is_one_range_has_its_slow_copy_in_a_checked_twin() -> None:
+    module = compiled_module("function f(p, x) { p = p|0; x = +x; H32[(p + 8) >> 2] = 1; HF64[(p + 16) >> 3] = x;"
+                             " return H32[(p + 12) >> 2]|0; }").lowered.module
+    [index] = [i for i, f in enumerate(module.functions) if f.debug_name == "f"]
+    [twin_index] = [i for i, f in enumerate(module.functions) if f.debug_name == "f$checked"]
+    body, twin = module.functions[index].body, module.functions[twin_index]
+    assert twin_index == len(module.functions) - 1 and twin.type_index == module.functions[index].type_index
+    start, middle = body.index(("if", None)), body.index(("else",))
+    calls = len(module.func_imports)  # call operands are indices past the imports
+    assert body[middle:] == [("else",), ("local.get", 0), ("local.get", 1), ("call", twin_index + calls),
+                             ("return",), ("end",), ("unreachable",)]
+    assert [ins[0] for ins in body[start:middle] if ins[0].endswith(("load", "store"))] == [
+        "i32.store", "f64.store", "i32.load"]
+    # the twin: the slow copy, every access by an access helper
+    assert not any("load" in ins[0] or "store" in ins[0] or ins[0] in ("if", "global.get") for ins in twin.body)
+    assert sum(1 for ins in twin.body if ins[0] == "call") == 3 and twin.body[-1] == ("return",)
 
 
 def test_fast_mode_has_no_ranges() -> None:
@@ -198,8 +216,8 @@ def test_fast_mode_has_no_ranges() -> None:
 
 
 def test_versioning_off_checks_every_access_inline() -> None:
-    source = "function f(p) { p = p|0; H32[p >> 2] = 1; H32[(p + 4) >> 2] = 2; }"
-    versioned = body_of(source)
+    source = "function f(p) { p = p|0; var q = 0; q = p; H32[p >> 2] = 1; H32[(p + 4) >> 2] = 2; }"
+    versioned = body_of(source)  # `q = p` comes before the range: the slow copy stays in the function
     plain = body_of(source, versioning=False)
     assert ("else",) in versioned and ("else",) not in plain
     assert sum(1 for ins in plain if ins[0] == "global.get") == 2  # each access checked inline
