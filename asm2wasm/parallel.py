@@ -39,6 +39,7 @@ from asm2wasm.lower.function import lower_function, lower_twin, plan_versions, v
 from asm2wasm.lower.module import Lowered, Plan, finish_module, plan_module, twin_indices
 from asm2wasm.wasm import model as wasm
 from asm2wasm.wasm.encode import encode_function_body
+from asm2wasm.wasm.instrs import InstructionCache
 
 # Below this many functions, forking costs more than it saves.
 MIN_FUNCTIONS = 400
@@ -273,8 +274,9 @@ def _worker(connection, declarations: Declarations, versioned: bool, lenient: bo
         if first + i in twins:
             lowered_twins.append(lower_twin(f, func_types[first + i], layout, version))
     t4 = time.perf_counter()
-    encoded = [encode_function_body(f) for f in lowered]
-    encoded_twins = [encode_function_body(f) for f in lowered_twins]
+    cache = InstructionCache()
+    encoded = [encode_function_body(f, cache) for f in lowered]
+    encoded_twins = [encode_function_body(f, cache) for f in lowered_twins]
     named, named_twins = _named(lowered), _named(lowered_twins)
     seconds = {"parse": parse_seconds, "check": t1 - t0, "lower": (t2 - t1) + (t4 - t3),
                "encode": time.perf_counter() - t4}

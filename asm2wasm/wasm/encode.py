@@ -33,7 +33,7 @@ from asm2wasm.wasm.consts import (
     VAR,
     VERSION,
 )
-from asm2wasm.wasm.instrs import emit_body, encode_instr
+from asm2wasm.wasm.instrs import InstructionCache, emit_body, encode_instr
 from asm2wasm.wasm.leb import uleb
 from asm2wasm.wasm.model import Function, Module
 from asm2wasm.wasm.names import encode_name_section, write_name
@@ -179,14 +179,14 @@ def _write_locals(out: bytearray, valtypes: Sequence[str]) -> None:
         out.append(VALTYPE_BYTE[valtype])
 
 
-def encode_function_body(func: Function, cache: dict[tuple, bytes] | None = None) -> bytes:
+def encode_function_body(func: Function, cache: InstructionCache | None = None) -> bytes:
     """A function's code entry without its size prefix: locals, instructions, the final `end`.
 
-    `cache` (instruction tuple -> bytes) may be shared across calls to go faster; a fresh one is used if omitted.
+    `cache` may be shared across calls to go faster; a fresh one is used if omitted.
     """
     out = bytearray()
     _write_locals(out, func.locals)
-    emit_body(out, func.body, {} if cache is None else cache)
+    emit_body(out, func.body, InstructionCache() if cache is None else cache)
     out.append(END)
     return bytes(out)
 
@@ -196,7 +196,7 @@ def _write_code(module: Module, bodies: Sequence[bytes] | None) -> bytearray:
     if not module.functions:
         return out
     if bodies is None:
-        cache: dict[tuple, bytes] = {}
+        cache = InstructionCache()
         bodies = [encode_function_body(func, cache) for func in module.functions]
     if len(bodies) != len(module.functions):
         raise ValueError(f"{len(bodies)} function bodies for {len(module.functions)} functions")
