@@ -121,3 +121,25 @@ def test_wat_round_trips_through_wabt(fixture: Path, tmp_path: Path) -> None:
     wat.write_text(compiled.wat())
     subprocess.run(["wat2wasm", str(wat), "-o", str(tmp_path / "m.wasm")], check=True, capture_output=True)
     assert _without_custom_sections((tmp_path / "m.wasm").read_bytes()) == _without_custom_sections(compiled.wasm())
+
+
+def rotations_in(body: list[tuple]) -> list[int]:
+    return [body[i - 1][1] for i, ins in enumerate(body) if ins == ("i32.rotl",)]
+
+
+def test_the_halves_of_rotations_spread_over_a_chain_become_rotl() -> None:
+    body, _ = body_of("function f(e) { e = e|0; return (e>>>6 ^ e>>>11 ^ e>>>25 ^ e<<26 ^ e<<21 ^ e<<7)|0; }")
+    assert rotations_in(body) == [26, 21, 7]  # rotr 6, 11, 25
+    assert ("i32.shl",) not in body and ("i32.shr_u",) not in body and body.count(("i32.xor",)) == 2
+
+
+def test_a_rotation_in_the_or_form_with_a_count_modulo_32() -> None:
+    body, _ = body_of("function f(x) { x = x|0; return (x << 33 | x >>> 63)|0; }")
+    assert rotations_in(body) == [1] and ("i32.or",) not in body
+
+
+@pytest.mark.parametrize("chain", ["x << 8 ^ (x = (x + 1)|0) ^ x >>> 24", "x << 8 ^ (g()|0) ^ x >>> 24",
+                                   "x << 8 ^ H32[0] ^ x >>> 24", "x << 8 ^ y >>> 24", "x << 8 ^ x >>> 23"])
+def test_chains_that_must_keep_their_order_or_hold_no_rotation_are_emitted_as_written(chain: str) -> None:
+    body, _ = body_of(f"function g() {{ return 1; }} function f(x, y) {{ x = x|0; y = y|0; return ({chain})|0; }}")
+    assert rotations_in(body) == [] and ("i32.shl",) in body and ("i32.shr_u",) in body
