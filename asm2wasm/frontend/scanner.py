@@ -26,7 +26,8 @@ without a bounds check.
 from __future__ import annotations
 
 import re
-from itertools import accumulate, chain, compress, count, islice
+from bisect import bisect_right
+from itertools import accumulate, chain, islice
 from operator import itemgetter
 
 END = "\0end"  # the end-of-input token: no real token starts with NUL
@@ -53,7 +54,8 @@ _ANY = r"[\s\S]|\Z"  # one character no rule knows; or the end of the text (an e
 TOKEN = re.compile(f"({_TRIVIA})({_IDENTIFIER}|{_NUMBER}|{_PUNCTUATOR}|{STRING}|{_ANY})")
 _PIECE = re.compile(f"{_TRIVIA}(?:{_IDENTIFIER}|{_NUMBER}|{_PUNCTUATOR}|{STRING}|{_ANY})")  # TOKEN, ungrouped
 _TRIVIA_PREFIX = re.compile(_TRIVIA)
-_TRIVIA_START = frozenset(" \t\n\r\v\f\u2028\u2029/")  # a match starting with one may start with trivia
+_TRIVIA_OPENER = re.compile(r"[ \t\n\r\v\f\u2028\u2029]+|/[/*]")  # where trivia may start
+_match_start = re.Match.start
 _DENSE = 25  # text with fewer spaces and line feeds than one per this many characters is scanned as dense
 
 _KINDS = (
@@ -95,7 +97,11 @@ def _scan_dense(source: str, start: int, end: int) -> tuple[list[str], list[int]
         pieces.pop()
     starts = list(accumulate(map(len, pieces), initial=start))
     starts.pop()  # the end of the last match
-    for i in compress(count(), map(_TRIVIA_START.__contains__, map(itemgetter(0), pieces))):
+    # A match that starts with trivia starts where a run of white space or a comment opener does in the text: look
+    # those up (few in dense text) instead of testing every match's first character.
+    with_trivia = {bisect_right(starts, found) - 1 for found in map(_match_start, _TRIVIA_OPENER.finditer(
+        source, start, end))}
+    for i in sorted(with_trivia):
         piece = pieces[i]
         trivia = _TRIVIA_PREFIX.match(piece).end()
         if trivia:
