@@ -388,7 +388,8 @@ class FileMigration:
         has_run_dependencies = _RUN_DEPENDENCY.search(self.source) is not None
         for item, runtime in linked:
             wasm_rel = item.record.wasm_file
-            if len(item.binary) > SYNC_LIMITS[self.settings.instantiate] and not has_run_dependencies:
+            sync_link = len(item.binary) <= SYNC_LIMITS[self.settings.instantiate]
+            if not sync_link and not has_run_dependencies:
                 loc = loc_of(self.source, item.span.start)
                 report.warnings.append(WarningRecord(self.rel, loc.line, loc.col + 1, (
                     f"{wasm_rel} links asynchronously in browsers (over {SYNC_LIMITS['auto']:,} bytes, or "
@@ -397,7 +398,7 @@ class FileMigration:
             self.wasm[wasm_rel] = item.binary
             # the runtimes of one file accept each other's heaps (one allocation site may feed several modules)
             context = {**item.context, "runtime": runtime, "wasm_file": wasm_rel.rsplit("/", 1)[-1],
-                       "wasm_bytes": len(item.binary), "sync_limit": SYNC_LIMITS[self.settings.instantiate],
+                       "sync_link": sync_link,
                        "siblings": [name for name in runtimes if name != runtime]}
             at = self.runtime_at.get(item.span.start, len(self.source))
             edits.append(Edit(at, at, "\n" + render("migrate/runtime.js.j2", context),
