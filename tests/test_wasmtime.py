@@ -18,19 +18,18 @@ import math
 import re
 import shutil
 import struct
-import subprocess
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import wasmtime
+from diff_support import run_diff
 
 from asm2wasm.compiler import compile_source
 
 REPO = Path(__file__).resolve().parent.parent
 VALID = sorted((REPO / "fixtures" / "valid").glob("*.js"))
-DIFF = REPO / "tests" / "harness" / "diff.js"
 NODE = shutil.which("node")
 ENGINE = wasmtime.Engine()
 PAGE = 65536
@@ -225,10 +224,7 @@ def qualifying_fixtures() -> list[Path]:
 def node_plan(fixture: Path, shim: Path) -> dict:
     """The JS side's exact call plan and results (diff.js --plan), with the shim's signatures and export names."""
     assert NODE is not None
-    proc = subprocess.run([NODE, "--allow-natives-syntax", str(DIFF), str(fixture), "--shim", str(shim), "--plan"],
-                          capture_output=True, text=True, timeout=120, check=False)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+    return run_diff(fixture, shim, "--plan")
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -285,10 +285,8 @@ class _AppMigration:
         runtime_at = {start: tag.body_end for start, tag in tag_of.items()}
         file = FileMigration(rel, program, spans, self.taken, self.settings, runtime_at=runtime_at).run(self.report)
         inline_wasm: dict[int, list[str]] = {}
-        for record in self.report.modules:
-            if record.file == rel and record.wasm_file in file.wasm:
-                tag = tag_of[next(s.start for s in spans if (s.name, s.line) == (record.name, record.line))]
-                inline_wasm.setdefault(tag.start, []).append(record.wasm_file)
+        for start, wasm_rel in file.wasm_of.items():
+            inline_wasm.setdefault(tag_of[start].start, []).append(wasm_rel)
         self._write_wasm(file.wasm)
         return file.edits, inline_wasm
 
@@ -349,7 +347,8 @@ class FileMigration:
     runtime_at: dict[int, int] = field(default_factory=dict)  # module start -> where its runtime goes (default: end)
     text: str | None = None  # the rewritten file (None: nothing migrated, copy the original)
     edits: list[Edit] = field(default_factory=list)  # what made `text` from `source`
-    wasm: dict[str, bytes] = field(default_factory=dict)
+    wasm: dict[str, bytes] = field(default_factory=dict)  # .wasm path -> its bytes
+    wasm_of: dict[int, str] = field(default_factory=dict)  # module start -> its .wasm path
 
     def run(self, report: MigrationReport) -> FileMigration:
         compiled = [c for c in (self._compile(span, report) for span in self.spans) if c is not None]
@@ -396,6 +395,7 @@ class FileMigration:
                     "--instantiate async) and this glue has no run dependencies to wait with: its exports work "
                     "only once the module is instantiated")))
             self.wasm[wasm_rel] = item.binary
+            self.wasm_of[item.span.start] = wasm_rel
             # the runtimes of one file accept each other's heaps (one allocation site may feed several modules)
             context = {**item.context, "runtime": runtime, "wasm_file": wasm_rel.rsplit("/", 1)[-1],
                        "sync_link": sync_link,

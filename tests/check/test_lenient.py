@@ -7,14 +7,14 @@ behaves exactly like the plain JavaScript the browser ran.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 
+from diff_support import run_diff
+
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE = REPO / "fixtures" / "lenient" / "prototype-mismatch.js"
-DIFF = REPO / "tests" / "harness" / "diff.js"
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -35,8 +35,7 @@ def test_lenient_compiles_with_located_warnings_and_behaves_like_plain_javascrip
     warnings = [line for line in result.stderr.splitlines() if ": warning: " in line]
     assert len(warnings) == 5 and all(w.endswith("[W001]") for w in warnings)
     assert all(f"{FIXTURE}:19:" in w for w in warnings)
-    report = json.loads(subprocess.run(["node", "--allow-natives-syntax", str(DIFF), str(FIXTURE), "--shim",
-                                        str(shim)], capture_output=True, text=True, check=True).stdout)
+    report = run_diff(FIXTURE, shim)
     assert report["asm_valid"] is False  # V8 refused it too and ran plain JavaScript: our reference
     assert report["calls"] > 3
     assert report["mismatches"] == [], "\n".join(report["mismatches"])

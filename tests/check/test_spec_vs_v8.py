@@ -6,16 +6,15 @@ JavaScript), and our Wasm still behaves exactly like what V8 ran.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from diff_support import run_diff
 
 REPO = Path(__file__).resolve().parents[2]
 CASES = sorted((REPO / "fixtures" / "spec-vs-v8").glob("*.js"))
-DIFF = REPO / "tests" / "harness" / "diff.js"
 
 
 @pytest.mark.parametrize("fixture", CASES, ids=[p.stem for p in CASES])
@@ -27,8 +26,7 @@ def test_spec_valid_module_that_v8_refuses(fixture: Path, tmp_path: Path) -> Non
     compiled = subprocess.run([sys.executable, "-m", "asm2wasm", str(fixture), "-o", str(tmp_path / "m.wasm"),
                                "--js", str(shim)], capture_output=True, text=True, timeout=60)
     assert compiled.returncode == 0, compiled.stderr
-    report = json.loads(subprocess.run(["node", "--allow-natives-syntax", str(DIFF), str(fixture), "--shim",
-                                        str(shim)], capture_output=True, text=True, check=True).stdout)
+    report = run_diff(fixture, shim)
     assert report["asm_valid"] is False
     assert report["mismatches"] == [], "\n".join(report["mismatches"])
 

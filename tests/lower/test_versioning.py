@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from diff_support import compile_fixture, run_diff
 
 from asm2wasm.check import ir
 from asm2wasm.compiler import Options, compile_source
@@ -332,15 +333,8 @@ def behaves_like_asmjs(source: str, fixture: Path):
     """Compile `source` (written to `fixture`), run it as asm.js and as Wasm (tests/harness/diff.js), assert the
     same results, FFI calls and heap bytes; the compiled module."""
     fixture.write_text(source)
-    compiled = compile_source(source, str(fixture))
-    wasm, shim = fixture.with_suffix(".wasm"), fixture.with_suffix(".shim.js")
-    wasm.write_bytes(compiled.wasm())
-    shim.write_text(compiled.shim(wasm.name, fixture.name))
-    diff = Path(__file__).resolve().parents[1] / "harness" / "diff.js"
-    ran = subprocess.run(["node", "--allow-natives-syntax", str(diff), str(fixture), "--shim", str(shim)],
-                         capture_output=True, text=True, timeout=300)
-    assert ran.returncode == 0, ran.stderr[-2000:]
-    report = json.loads(ran.stdout)
+    compiled, _, shim = compile_fixture(fixture, fixture.parent)
+    report = run_diff(fixture, shim, timeout=300)
     assert report["asm_valid"], source
     assert report["mismatches"] == [], "\n".join(report["mismatches"][:20])
     return compiled

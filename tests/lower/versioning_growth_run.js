@@ -4,19 +4,13 @@
 // out of bounds before it are in bounds after it.
 // Usage: node versioning_growth_run.js SOURCE SHIM
 'use strict';
-const fs = require('fs');
-const crypto = require('crypto');
+const { MiB, stdlib, loadModule, recorder, jsHeap } = require('./growth_harness.js');
 const [source, shimPath] = process.argv.slice(2);
 const shim = require(shimPath);
-const Module = new Function(`${fs.readFileSync(source, 'utf8')}\nreturn GrowRanges;`)();
-const MiB = 1 << 20;
-const byteLength = Function.prototype.call.bind(
-  Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength').get);
-const stdlib = { Int8Array, Int32Array, Float64Array, byteLength };
+const GrowRanges = loadModule(source, 'GrowRanges');
 
 function scenario(m, grow, heapNow) {
-  const log = [];
-  const op = (name, ...args) => log.push([name, args, m[name](...args)]);
+  const { log, op, summary } = recorder(m, heapNow);
   op('set2', 100, 42); op('get2', 100);
   op('set2', 16 * MiB - 8, 5); op('set2', 16 * MiB - 4, 6); op('set2', 20 * MiB, 7); op('get2', 16 * MiB - 4);
   op('get2', 20 * MiB); op('mixed', 16 * MiB - 16, 1.25); op('mixed', 16 * MiB, 2.5);
@@ -25,22 +19,12 @@ function scenario(m, grow, heapNow) {
   log.push(['grow', [48 * MiB], grow(48 * MiB)]);
   op('set2', 20 * MiB, 9); op('get2', 20 * MiB); op('set2', 48 * MiB - 4, 10); op('get2', 48 * MiB - 8);
   op('mixed', 48 * MiB - 16, 3.75); op('mixed', 48 * MiB - 8, 4.5); op('growInside', 48 * MiB - 4, 12);
-  const bytes = new Uint8Array(heapNow());
-  return { log, length: bytes.length, sha: crypto.createHash('sha256').update(bytes).digest('hex') };
+  return summary();
 }
 
-let jsBuffer = new ArrayBuffer(16 * MiB);
-let js = null;
-const jsGrow = (size) => {
-  if (size <= jsBuffer.byteLength) return false;
-  const bigger = new ArrayBuffer(size);
-  new Uint8Array(bigger).set(new Uint8Array(jsBuffer));
-  const ok = js._emscripten_replace_memory(bigger);
-  if (ok) jsBuffer = bigger;
-  return ok;
-};
-js = Module(stdlib, { grow: () => (jsGrow(32 * MiB) ? 1 : 0) }, jsBuffer);
-const jsRun = scenario(js, jsGrow, () => jsBuffer);
+const jsSide = jsHeap(16 * MiB, { refuseSmaller: true });
+jsSide.module = GrowRanges(stdlib, { grow: () => (jsSide.grow(32 * MiB) ? 1 : 0) }, jsSide.buffer);
+const jsRun = scenario(jsSide.module, jsSide.grow, () => jsSide.buffer);
 
 const heap = shim.createHeap(16 * MiB);
 let wasm = null;
