@@ -296,12 +296,17 @@ FULLSCREEN = f"""async (listen) => {{
   if (out.types[0] !== 'function') return out;
   const events = [];
   for (const type of listen) document.addEventListener(type, () => events.push([type, document.mozFullScreen]));
+  // each change is awaited (up to 5 s: a loaded machine is slow to switch), then 100 ms more for any extra event
+  const settled = async (ready) => {{
+    for (let waited = 0; waited < 5000 && !ready(); waited += 20) await tick(20);
+    await tick(100);
+  }};
   out.request = await stage.mozRequestFullScreen().then(() => 'resolved', (e) => e.name);
-  await tick(100);
+  await settled(() => events.length >= 1 && document.fullscreenElement === stage);
   out.during = [document.fullscreenElement === stage, document.mozFullScreenElement === stage,
                 document.webkitIsFullScreen, document.mozFullScreen];
   await document.mozCancelFullScreen();
-  await tick(100);
+  await settled(() => events.length >= 2 && document.fullscreenElement === null);
   out.after = [document.fullscreenElement, document.mozFullScreen];
   out.events = events;
   out.native = String(Object.getOwnPropertyDescriptor(Document.prototype, 'webkitIsFullScreen').get)
