@@ -71,6 +71,7 @@ MAX_FUNCTION_CHECKS = 2000  # functions with more checked accesses are left alon
 PURE_OPS = frozenset(("i32.add", "i32.sub", "i32.mul", "i32.shl", "i32.shr_s", "i32.shr_u", "i32.and", "i32.or",
                       "i32.xor"))
 _TERMINAL = (ir.ReturnStmt, ir.BreakStmt, ir.ContinueStmt)
+_LEAVES = frozenset((ir.Const, ir.GetLocal, ir.GetGlobal))  # nothing to walk in them
 
 
 def s32(value: int) -> int:
@@ -296,7 +297,9 @@ class Analysis:
             if kind is ir.Unop:
                 node = node.arg
             else:
-                self.expr(node.left)
+                left = node.left
+                if type(left) not in _LEAVES:
+                    self.expr(left)
                 node = node.right
             kind = type(node)
         handler = self._EXPR.get(kind)
@@ -389,13 +392,24 @@ class Analysis:
         if key in facts.stmts:
             raise _Unplannable  # one statement object in two places: its facts would be ambiguous
         clock, first, loops, exits = self.clock, len(facts.accesses), self.loops, self.exits
-        self._STMT[type(node)](self, node)
+        kind = type(node)
+        if kind is ir.ExprStmt:  # most statements: without a call of their own
+            self.expr(node.expr)
+        else:
+            self._STMT[kind](self, node)
         facts.stmts[key] = _new_facts(StmtFacts, (clock, first, len(facts.accesses), self.loops != loops,
                                                   self.exits != exits, self.depth))
 
     def _deeper(self, walk, node) -> None:
+        """`nested`, one level deeper (and without a call of its own: arms and bodies are many)."""
         self.depth += 1
-        self.nested(walk, node)
+        outer = self.scope
+        self.scope = scope = self.next_scope
+        self.next_scope += 1
+        self.open_scopes.add(scope)
+        walk(node)
+        self.open_scopes.discard(scope)
+        self.scope = outer
         self.depth -= 1
 
     def _expr_stmt(self, node) -> None:
@@ -412,7 +426,8 @@ class Analysis:
     def _if(self, node) -> None:
         self.expr(node.test)
         self._deeper(self.stmt, node.then)
-        self._deeper(self.stmt, node.orelse)
+        if node.orelse is not None:
+            self._deeper(self.stmt, node.orelse)
 
     def _block(self, node) -> None:
         self._deeper(self.stmts, node.body)
