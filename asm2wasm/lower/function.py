@@ -608,7 +608,7 @@ def lower_twin(func: ir.Function, type_index: int, layout: Layout, plan: version
     lowering.slow_copy = True
     for s in plan.body[0].stmts:
         lowering.stmt(s)
-    return _finish(lowering, func, type_index, f"{func.name}$checked")
+    return _finish(lowering, func, type_index, f"{func.name}.checked")  # no asm.js name has a dot
 
 
 def _start(func: ir.Function, layout: Layout) -> FunctionLowering:

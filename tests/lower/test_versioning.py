@@ -197,7 +197,7 @@ def test_a_body_that_is_one_range_has_its_slow_copy_in_a_checked_twin() -> None:
     module = compiled_module("function f(p, x) { p = p|0; x = +x; H32[(p + 8) >> 2] = 1; HF64[(p + 16) >> 3] = x;"
                              " return H32[(p + 12) >> 2]|0; }").lowered.module
     [index] = [i for i, f in enumerate(module.functions) if f.debug_name == "f"]
-    [twin_index] = [i for i, f in enumerate(module.functions) if f.debug_name == "f$checked"]
+    [twin_index] = [i for i, f in enumerate(module.functions) if f.debug_name == "f.checked"]
     body, twin = module.functions[index].body, module.functions[twin_index]
     assert twin_index == len(module.functions) - 1 and twin.type_index == module.functions[index].type_index
     start, middle = body.index(("if", None)), body.index(("else",))
@@ -438,3 +438,11 @@ def random_flow_module(seed: int, heap: int) -> str:
 def test_random_control_flow_around_ranges_behaves_like_asmjs(heap: int, seed: int, tmp_path: Path) -> None:
     compiled = behaves_like_asmjs(random_flow_module(seed, heap), tmp_path / "flow.js")
     assert sum(f.body.count(("else",)) for f in compiled.lowered.module.functions) >= 10  # ranges were made
+
+
+def test_a_checked_twin_is_named_apart_from_every_asmjs_function() -> None:
+    module = compiled_module("function f(p) { p = p|0; H32[p >> 2] = 1; H32[(p + 4) >> 2] = 2; }\n"
+                             "function f$checked(p) { p = p|0; H32[p >> 2] = 3; H32[(p + 4) >> 2] = 4; }"
+                             ).lowered.module
+    names = [f.debug_name for f in module.functions]
+    assert "f.checked" in names and "f$checked.checked" in names and len(set(names)) == len(names)
