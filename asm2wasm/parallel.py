@@ -269,7 +269,8 @@ def _worker(connection, declarations: Declarations, versioned: bool, lenient: bo
     layout, func_types, twins = connection.recv()
     t3 = time.perf_counter()
     lowered, lowered_twins = [], []
-    for i, (f, version) in enumerate(zip(functions, versions)):
+    for i, f in enumerate(functions):
+        version, versions[i] = versions[i], None  # its facts are not needed any more
         lowered.append(lower_function(f, func_types[first + i], layout, version, twins.get(first + i)))
         if first + i in twins:
             lowered_twins.append(lower_twin(f, func_types[first + i], layout, version))
