@@ -66,8 +66,9 @@ def _module_option(f):
 
 @main.command("compile")
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="Where to write the Wasm module [default: INPUT with .wasm, or .wat with -S].")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Where to write the Wasm module, `-` for standard output [default: INPUT with .wasm, or .wat "
+                   "with -S].")
 @click.option("-S", "--wat", "text", is_flag=True, help="Write the WebAssembly text format instead of the binary.")
 @click.option("--js", "js_path", type=click.Path(dir_okay=False),
               help="Also write the JS companion (createHeap/link) here, plus an ES module twin with .mjs.")
@@ -90,6 +91,9 @@ def compile_command(input_path: str, output: str | None, text: bool, js_path: st
                     fast: bool, lenient: bool, debug: bool, optimize: bool, jobs: int | None, quiet: bool,
                     verbose: bool) -> None:
     """Compile the asm.js module in INPUT to a .wasm file (and its JS companion with --js)."""
+    to_stdout = output == "-"
+    if to_stdout and (debug or js_path):
+        raise click.UsageError("-o - cannot be combined with -g or --js (they refer to the output by its file name)")
     source, name = _read(input_path)
     out = Path(output) if output else _default_output(input_path, ".wat" if text else ".wasm")
     js = Path(js_path) if js_path else None
@@ -118,6 +122,9 @@ def compile_command(input_path: str, output: str | None, text: bool, js_path: st
         wasm_ref = os.path.relpath(out, js.parent) if not text else out.with_suffix(".wasm").name
         outputs[js] = compiled.shim(wasm_ref, name, esm=False).encode()
         outputs[js.with_suffix(".mjs")] = compiled.shim(wasm_ref, name, esm=True).encode()
+    if to_stdout:
+        sys.stdout.buffer.write(outputs.pop(out))
+        sys.stdout.buffer.flush()
     for path, data in outputs.items():
         write_atomically(path, data)
     if verbose:
@@ -128,7 +135,7 @@ def compile_command(input_path: str, output: str | None, text: bool, js_path: st
                 split = ", ".join(f"{name} {value * 1000:.0f} ms" for name, value in compiled.worker_timings.items())
                 click.echo(f"    slowest worker: {split}", err=True)
     if not quiet:
-        written = ", ".join(str(p) for p in outputs)
+        written = ", ".join(["standard output"] * to_stdout + [str(p) for p in outputs])
         click.echo(f"{name}: module {compiled.typed.name or '(anonymous)'}: "
                    f"{len(compiled.typed.functions)} functions -> {written}", err=True)
     _exit_now_if_standalone()

@@ -72,6 +72,21 @@ def test_default_output_name_and_text_format(tmp_path: Path) -> None:
     assert rebuilt.returncode == 0, rebuilt.stderr
 
 
+def test_dash_output_writes_to_standard_output_and_no_file(tmp_path: Path) -> None:
+    source = tmp_path / "game.asm.js"
+    source.write_text(SMALL)
+    binary = run_cli(str(source), "-o", "-", cwd=tmp_path)
+    assert binary.returncode == 0, binary.stderr
+    assert binary.stdout[:4] == b"\0asm" and b"standard output" in binary.stderr
+    assert run_cli(str(source), "-o", str(tmp_path / "file.wasm")).returncode == 0
+    assert binary.stdout == (tmp_path / "file.wasm").read_bytes()
+    text = run_cli(str(source), "-S", "-o", "-", "-q", cwd=tmp_path)
+    assert text.returncode == 0 and text.stdout.startswith(b"(module") and text.stderr == b""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file.wasm", "game.asm.js"]  # no file named "-"
+    refused = run_cli(str(source), "-o", "-", "--js", str(tmp_path / "x.js"), cwd=tmp_path)
+    assert refused.returncode == 2 and b"-o -" in refused.stderr and refused.stdout == b""
+
+
 def test_reads_standard_input(tmp_path: Path) -> None:
     result = run_cli("-", "-o", str(tmp_path / "x.wasm"), stdin=SMALL.encode())
     assert result.returncode == 0, result.stderr
