@@ -56,6 +56,18 @@ def test_versioning_off_is_the_same_on_several_cores() -> None:
     assert plain[0] == plain[1] != compiled_bytes(source, 1)
 
 
+def test_checked_twins_from_both_halves_are_numbered_in_function_order() -> None:
+    body = "H32[x >> 2] = 1; H32[(x + 4) >> 2] = 2; return H32[(x + 8) >> 2]|0;"  # one range, the whole body
+    twinned = (5, 7, COUNT - 9, COUNT - 5)  # two in each worker's half
+    source = edited(module_source(COUNT), {i: f"  function f{i}(x, d) {{ x = x|0; d = +d; {body} }}"
+                                           for i in twinned})
+    runs_by_jobs = {jobs: compile_source(source, "many.js", Options(jobs=jobs)) for jobs in (1, 2, 3)}
+    names = [f.debug_name for f in runs_by_jobs[1].lowered.module.functions]
+    assert names[-len(twinned):] == [f"f{i}.checked" for i in twinned]
+    wasm = {jobs: compiled.wasm() for jobs, compiled in runs_by_jobs.items()}
+    assert wasm[1] == wasm[2] == wasm[3]
+
+
 def test_small_modules_stay_in_one_process() -> None:
     compiled = compile_source(module_source(10), "few.js", Options(jobs=2))
     assert compiled.bodies is None
