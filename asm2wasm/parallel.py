@@ -28,14 +28,15 @@ import multiprocessing
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from asm2wasm.check import ir
 from asm2wasm.check.module import Declarations, body_facts, check_body, declare_signatures
 from asm2wasm.diagnostics import CompileError, Diagnostic
 from asm2wasm.frontend import FastPathUnavailable, ModuleSpan, parse_functions
-from asm2wasm.lower.function import lower_function, lower_twin, plan_versions, versioning_on
+from asm2wasm.lower.function import lower_with_twin, plan_versions, versioning_on
 from asm2wasm.lower.module import Lowered, Plan, finish_module, plan_module, twin_indices
 from asm2wasm.wasm import model as wasm
 from asm2wasm.wasm.encode import encode_function_body
@@ -50,6 +51,27 @@ class ParallelResult:
     lowered: Lowered  # the module; its asm.js functions have names and locals but empty bodies
     bodies: list[bytes]  # encode_function_body() of every function of lowered.module, in order
     worker_seconds: dict[str, float] = field(default_factory=dict)  # phase -> seconds of the slowest worker
+
+
+class _Checked(NamedTuple):
+    """A worker's round 1 reply: the first error of its range, else what its functions need of the module."""
+
+    diagnostic: Diagnostic | None
+    foreign_calls: Sequence = ()  # (name, params, result), in first-use order
+    math_imports: Sequence = ()
+    warnings: Sequence = ()
+    stubs: Sequence = ()  # its ir.Functions without their bodies
+    outlined: Sequence = ()  # the functions (module indices) that get a checked twin
+
+
+class _LoweredRange(NamedTuple):
+    """A worker's round 2 reply: its functions and their twins, without code (the code encoded beside them)."""
+
+    functions: list[wasm.Function]
+    bodies: list[bytes]
+    twins: list[wasm.Function]
+    twin_bodies: list[bytes]
+    seconds: dict[str, float]  # phase -> seconds
 
 
 def default_jobs() -> int:
@@ -171,12 +193,12 @@ def _check_and_lower(workers: _Workers, ranges: list[tuple[int, int]], typed: ir
     twins: list[wasm.Function] = []
     twin_bodies: list[bytes] = []
     slowest: dict[str, float] = {}
-    for functions, encoded, worker_twins, encoded_twins, seconds in workers.receive():
-        plan.module.functions += functions
-        bodies += encoded
-        twins += worker_twins
-        twin_bodies += encoded_twins
-        for phase, value in seconds.items():
+    for reply in workers.receive():
+        plan.module.functions += reply.functions
+        bodies += reply.bodies
+        twins += reply.twins
+        twin_bodies += reply.twin_bodies
+        for phase, value in reply.seconds.items():
             slowest[phase] = max(slowest.get(phase, 0.0), value)
     return plan, bodies, (twins, twin_bodies), slowest
 
@@ -184,20 +206,20 @@ def _check_and_lower(workers: _Workers, ranges: list[tuple[int, int]], typed: ir
 def _merge_checked(workers: _Workers, ranges: list[tuple[int, int]], typed: ir.TypedModule) -> list[int]:
     """The parent's side of round 1: the first error in function order, else what the workers found, merged.
     Returns the functions that get a checked twin, in function order."""
-    checked = workers.receive()
-    for diagnostic, *_ in checked:
-        if diagnostic is not None:
-            raise CompileError(diagnostic.code, diagnostic.message, diagnostic.loc)
-    for _, foreign_calls, math_imports, warnings, _stubs, _outlined in checked:
-        for signature in foreign_calls:
+    checked: list[_Checked] = workers.receive()
+    for reply in checked:
+        if reply.diagnostic is not None:
+            raise CompileError(reply.diagnostic.code, reply.diagnostic.message, reply.diagnostic.loc)
+    for reply in checked:
+        for signature in reply.foreign_calls:
             typed.foreign_calls.setdefault(signature, len(typed.foreign_calls))
-        for name in math_imports:
+        for name in reply.math_imports:
             if name not in typed.math_imports:
                 typed.math_imports.append(name)
-        typed.warnings += warnings
-    for (first, _), (_, _, _, _, stubs, _outlined) in zip(ranges, checked):
-        typed.functions[first:first + len(stubs)] = stubs
-    return [func for reply in checked for func in reply[5]]
+        typed.warnings += reply.warnings
+    for (first, _), reply in zip(ranges, checked):
+        typed.functions[first:first + len(reply.stubs)] = reply.stubs
+    return [func for reply in checked for func in reply.outlined]
 
 
 def _finish(plan: Plan, typed: ir.TypedModule, bodies: list[bytes],
@@ -254,26 +276,27 @@ def _worker(connection, declarations: Declarations, versioned: bool, lenient: bo
     try:
         functions = [check_body(declarations, index, lenient) for index in range(first, last)]
     except CompileError as error:
-        connection.send((error.diagnostic, (), (), (), (), ()))
+        connection.send(_Checked(error.diagnostic))
         return
     except RecursionError:
-        connection.send((CompileError("E006", "nesting too deep").diagnostic, (), (), (), (), ()))
+        connection.send(_Checked(CompileError("E006", "nesting too deep").diagnostic))
         return
     t1 = time.perf_counter()
     versions = [plan_versions(f, versioned) for f in functions]
     outlined = [first + i for i, v in enumerate(versions) if v is not None and v.outlined]
     stubs = [ir.Function(f.name, f.params, [], f.result, f.result_type, [], f.loc) for f in functions]
-    connection.send((None, list(typed.foreign_calls), list(typed.math_imports), list(typed.warnings), stubs,
-                     outlined))
+    connection.send(_Checked(None, list(typed.foreign_calls), list(typed.math_imports), list(typed.warnings), stubs,
+                             outlined))
     t2 = time.perf_counter()
     layout, func_types, twins = connection.recv()
     t3 = time.perf_counter()
     lowered, lowered_twins = [], []
     for i, f in enumerate(functions):
         version, versions[i] = versions[i], None  # its facts are not needed any more
-        lowered.append(lower_function(f, func_types[first + i], layout, version, twins.get(first + i)))
-        if first + i in twins:
-            lowered_twins.append(lower_twin(f, func_types[first + i], layout, version))
+        function, twin = lower_with_twin(f, func_types[first + i], layout, version, twins.get(first + i))
+        lowered.append(function)
+        if twin is not None:
+            lowered_twins.append(twin)
     t4 = time.perf_counter()
     cache = InstructionCache()
     encoded = [encode_function_body(f, cache) for f in lowered]
@@ -281,7 +304,7 @@ def _worker(connection, declarations: Declarations, versioned: bool, lenient: bo
     named, named_twins = _named(lowered), _named(lowered_twins)
     seconds = {"parse": parse_seconds, "check": t1 - t0, "lower": (t2 - t1) + (t4 - t3),
                "encode": time.perf_counter() - t4}
-    connection.send((named, encoded, named_twins, encoded_twins, seconds))
+    connection.send(_LoweredRange(named, encoded, named_twins, encoded_twins, seconds))
     _exit_now()
 
 

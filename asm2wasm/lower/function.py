@@ -353,14 +353,18 @@ class FunctionLowering:
             code += [("call", self.twin), ("return",)]
             self.twin = None
         else:
-            self.slow_copy = True
-            for s in r.stmts:
-                self.stmt(s)
-            self.slow_copy = False
+            self.slow_copy_of(r.stmts)
         self.ranges = True
         self._close()
-        if type(r.stmts[-1]) in (ir.ReturnStmt, ir.BreakStmt, ir.ContinueStmt):
+        if type(r.stmts[-1]) in versioning.TERMINAL:
             code.append(("unreachable",))  # both copies end in a branch; this keeps the validator's types simple
+
+    def slow_copy_of(self, stmts: list) -> None:
+        """A range's slow copy: its statements, every checked access by an access helper."""
+        self.slow_copy = True
+        for s in stmts:
+            self.stmt(s)
+        self.slow_copy = False
 
     def _group_test(self, group: versioning.Group) -> None:
         """True when every access of the group is in bounds: `(G + lo) <u heap_limit - span`, or for `G | k`
@@ -539,10 +543,15 @@ def lower_function(func: ir.Function, type_index: int, layout: Layout,
 def lower_twin(func: ir.Function, type_index: int, layout: Layout, plan: versioning.FunctionPlan) -> wasm.Function:
     """The checked twin of a function whose body is one range (plan.outlined): that range's slow copy."""
     lowering = _start(func, layout)
-    lowering.slow_copy = True
-    for s in plan.body[0].stmts:
-        lowering.stmt(s)
+    lowering.slow_copy_of(plan.body[0].stmts)
     return _finish(lowering, func, type_index, f"{func.name}.checked")  # no asm.js name has a dot
+
+
+def lower_with_twin(func: ir.Function, type_index: int, layout: Layout, plan: versioning.FunctionPlan | None,
+                    twin: int | None) -> tuple[wasm.Function, wasm.Function | None]:
+    """`lower_function`, and `lower_twin` too when the function has a twin (`twin`: its index)."""
+    lowered = lower_function(func, type_index, layout, plan, twin)
+    return lowered, (lower_twin(func, type_index, layout, plan) if twin is not None else None)
 
 
 def _start(func: ir.Function, layout: Layout) -> FunctionLowering:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from asm2wasm.check import ir
-from asm2wasm.lower.function import Layout, lower_function, lower_twin, plan_versions, versioning_on
+from asm2wasm.lower.function import Layout, lower_with_twin, plan_versions, versioning_on
 from asm2wasm.lower.semantics import ACCESS_HELPER_OPS, HELPERS, access_helpers
 from asm2wasm.wasm import model as wasm
 
@@ -64,9 +64,10 @@ def lower(typed: ir.TypedModule, fast: bool = False, progress: Callable[[str, in
         if progress is not None and index % 64 == 0:
             progress("lower", index, len(typed.functions))
         version, versions[index] = versions[index], None  # its facts are not needed any more
-        plan.module.functions.append(lower_function(func, type_index, layout, version, twins.get(index)))
-        if index in twins:
-            twin_functions.append(lower_twin(func, type_index, layout, version))
+        lowered, twin = lower_with_twin(func, type_index, layout, version, twins.get(index))
+        plan.module.functions.append(lowered)
+        if twin is not None:
+            twin_functions.append(twin)
     return finish_module(plan, typed, twin_functions)
 
 

@@ -70,7 +70,7 @@ MAX_FUNCTION_CHECKS = 2000  # functions with more checked accesses are left alon
 # with ranges, 0.921 without; ammo.js's biggest function has 1266)
 PURE_OPS = frozenset(("i32.add", "i32.sub", "i32.mul", "i32.shl", "i32.shr_s", "i32.shr_u", "i32.and", "i32.or",
                       "i32.xor"))
-_TERMINAL = (ir.ReturnStmt, ir.BreakStmt, ir.ContinueStmt)
+TERMINAL = (ir.ReturnStmt, ir.BreakStmt, ir.ContinueStmt)  # statements after which nothing of their list runs
 _LEAVES = frozenset((ir.Const, ir.GetLocal, ir.GetGlobal))  # nothing to walk in them
 
 
@@ -661,7 +661,7 @@ def plan(stmts: list, facts: Facts) -> list:
         cur.stmts.append(s)
         useful.append(useful_here)
         cur.exited = cur.exited or record.exits
-        if type(s) in _TERMINAL:
+        if type(s) in TERMINAL:
             close()
     close()
     return items
