@@ -226,52 +226,17 @@ def test_versioning_off_checks_every_access_inline() -> None:
     assert sum(1 for ins in slow if ins[0] == "call") == 2 and not any(ins[0] == "global.get" for ins in slow)
 
 
-GROWTH_SOURCE = """function GrowRanges(global, env, buffer) {
-  "almost asm";
-  var Int8View = global.Int8Array;
-  var HEAP8 = new Int8View(buffer);
-  var Int32View = global.Int32Array;
-  var HEAP32 = new Int32View(buffer);
-  var HEAPF64 = new global.Float64Array(buffer);
-  var byteLength = global.byteLength;
-  var grow = env.grow;
-  function _emscripten_replace_memory(newBuffer) {
-    if (byteLength(newBuffer) & 16777215 || byteLength(newBuffer) <= 16777215
-        || byteLength(newBuffer) > 2147483648) return false;
-    HEAP8 = new Int8View(newBuffer);
-    HEAP32 = new Int32View(newBuffer);
-    HEAPF64 = new global.Float64Array(newBuffer);
-    buffer = newBuffer;
-    return true;
-  }
-  function set2(i, v) { i = i|0; v = v|0; HEAP32[i >> 2] = v; HEAP32[(i + 4) >> 2] = (v + 1)|0; }
-  function get2(i) { i = i|0; return (HEAP32[i >> 2]|0) + (HEAP32[(i + 4) >> 2]|0) | 0; }
-  function mixed(i, d) {
-    i = i|0; d = +d;
-    HEAPF64[(i + 8) >> 3] = d; HEAP8[(i + 1) >> 0] = 3; HEAP32[(i + 4) >> 2] = HEAP8[(i + 1) >> 0]|0;
-    return +HEAPF64[(i + 8) >> 3];
-  }
-  function growInside(i, v) {
-    i = i|0; v = v|0;
-    HEAP32[i >> 2] = v; grow()|0; HEAP32[(i + 4) >> 2] = (v + 1)|0;
-    return (HEAP32[i >> 2]|0) + (HEAP32[(i + 4) >> 2]|0) | 0;
-  }
-  return { _emscripten_replace_memory: _emscripten_replace_memory, set2: set2, get2: get2, mixed: mixed,
-           growInside: growInside };
-}
-"""
+GROWTH_FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "growth" / "grow-ranges.js"
 
 
 def test_ranges_in_a_growth_module_match_javascript_around_growth(tmp_path: Path) -> None:
-    source = tmp_path / "grow-ranges.js"
-    source.write_text(GROWTH_SOURCE)
-    compiled = compile_source(GROWTH_SOURCE, str(source))
+    compiled = compile_source(GROWTH_FIXTURE.read_text(), str(GROWTH_FIXTURE))
     assert compiled.typed.almost_asm
     functions = {f.debug_name: f for f in compiled.lowered.module.functions}
     assert all(("else",) in functions[name].body for name in ("set2", "get2", "mixed", "growInside"))
     (tmp_path / "g.wasm").write_bytes(compiled.wasm())
-    (tmp_path / "g.js").write_text(compiled.shim("g.wasm", source.name))
-    run = subprocess.run(["node", str(Path(__file__).with_name("versioning_growth_run.js")), str(source),
+    (tmp_path / "g.js").write_text(compiled.shim("g.wasm", GROWTH_FIXTURE.name))
+    run = subprocess.run(["node", str(Path(__file__).with_name("versioning_growth_run.js")), str(GROWTH_FIXTURE),
                           str(tmp_path / "g.js")], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     result = json.loads(run.stdout)

@@ -1,13 +1,13 @@
-// Runs an "almost asm" module whose functions are runs of heap accesses (ranges for lower/versioning.py) as
-// JavaScript and as Wasm through the shim, around memory growth, and prints both logs and heap digests as JSON.
-// One function grows the memory in the middle of a run, through a foreign call: accesses after the call that were
-// out of bounds before it are in bounds after it.
-// Usage: node versioning_growth_run.js SOURCE SHIM
+// Runs fixtures/growth/grow-ranges.js, an "almost asm" module whose functions are runs of heap accesses (ranges for
+// lower/versioning.py), as JavaScript and as Wasm through the shim, around memory growth, and prints both logs and
+// heap digests as JSON. One function grows the memory in the middle of a run, through a foreign call: accesses after
+// the call that were out of bounds before it are in bounds after it.
+// Usage: node versioning_growth_run.js FIXTURE SHIM
 'use strict';
 const { MiB, stdlib, loadModule, recorder, jsHeap } = require('./growth_harness.js');
-const [source, shimPath] = process.argv.slice(2);
+const [fixture, shimPath] = process.argv.slice(2);
 const shim = require(shimPath);
-const GrowRanges = loadModule(source, 'GrowRanges');
+const GrowRanges = loadModule(fixture, 'GrowRanges');
 
 function scenario(m, grow, heapNow) {
   const { log, op, summary } = recorder(m, heapNow);
