@@ -284,7 +284,7 @@ def _worker(connection, declarations: Declarations, versioned: bool, lenient: bo
     t1 = time.perf_counter()
     versions = [plan_versions(f, versioned) for f in functions]
     outlined = [first + i for i, v in enumerate(versions) if v is not None and v.outlined]
-    stubs = [ir.Function(f.name, f.params, [], f.result, f.result_type, [], f.loc) for f in functions]
+    stubs = [ir.Function(f.name, f.params, [], f.result, f.result_type, [], f.at) for f in functions]
     connection.send(_Checked(None, list(typed.foreign_calls), list(typed.math_imports), list(typed.warnings), stubs,
                              outlined))
     t2 = time.perf_counter()

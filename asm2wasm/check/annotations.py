@@ -6,6 +6,8 @@ statement announces: everything a function's signature needs before any body is 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from asm2wasm.check import ir
 from asm2wasm.check.env import Binding, FuncSig, GlobalEnv
 from asm2wasm.diagnostics import CompileError, Loc
@@ -96,18 +98,20 @@ def param_types(env: GlobalEnv, decl: n.FuncDecl) -> list[str]:
     return types
 
 
-def local_declarations(env: GlobalEnv, decl: n.FuncDecl) -> tuple[list[tuple[str, str, float | int, Loc]], int]:
-    """The `var` statements after the parameter annotations (§5.4): (name, vt, initial value, loc), next index."""
+def local_declarations(env: GlobalEnv, decl: n.FuncDecl) -> tuple[list[tuple[str, str, float | int, int]], int]:
+    """The `var` statements after the parameter annotations (§5.4): (name, vt, initial value, the name's offset),
+    next index."""
     result = []
     i = len(decl.params)
     while i < len(decl.body) and isinstance(decl.body[i], n.VarDecl):
-        for name, init, loc in decl.body[i].decls:
-            result.append((name, *_local_initialiser(env, name, init, loc), loc))
+        for name, init, at in decl.body[i].decls:
+            result.append((name, *_local_initialiser(env, name, init, decl.lines.loc, at), at))
         i += 1
     return result, i
 
 
-def _local_initialiser(env: GlobalEnv, name: str, init: n.Node | None, loc: Loc) -> tuple[str, float | int]:
+def _local_initialiser(env: GlobalEnv, name: str, init: n.Node | None, loc_of: Callable[[int], Loc], at: int
+                       ) -> tuple[str, float | int]:
     if init is not None:
         literal = literal_value(init)
         if literal is not None:
@@ -117,7 +121,7 @@ def _local_initialiser(env: GlobalEnv, name: str, init: n.Node | None, loc: Loc)
             if literal is not None:
                 return "f32", float(literal[1])
     raise CompileError("A002", f"local `{name}` must be initialised with a numeric literal or fround(literal)",
-                       init.loc if init is not None else loc)
+                       init.loc if init is not None else loc_of(at))
 
 
 def _return_form(env: GlobalEnv, node: n.Node | None) -> str | None:

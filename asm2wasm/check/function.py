@@ -30,6 +30,7 @@ from asm2wasm.check.types import (
 )
 from asm2wasm.diagnostics import CompileError, Loc
 from asm2wasm.frontend import nodes as n
+from asm2wasm.frontend.positions import SourceLines
 
 # Types whose values must be coerced before most uses (§2.1): using one uncoerced is error T021.
 NEEDS_COERCION = frozenset(("intish", "floatish", "double?", "float?"))
@@ -62,6 +63,7 @@ class FunctionChecker(CallChecks):
         self.locals: dict[str, tuple[str, int]] = {}  # name -> (declared type, local index)
         self.labels: list[tuple[tuple[str, ...], str]] = []  # (label names, "loop" | "switch" | "block")
         self.result = "void"
+        self.lines: SourceLines | None = None  # the positions of the function's source, for error messages
 
     # ---- §6.4 ValidateFunction
 
@@ -69,20 +71,21 @@ class FunctionChecker(CallChecks):
         sig = self.env.sigs[index]
         self.result = sig.result
         params = []
+        self.lines = decl.lines
         for name, kind in zip(decl.params, sig.params):
-            self._add_local(name, kind, decl.loc)
+            self._add_local(name, kind, decl.at)
             params.append((name, VT_OF[kind]))
         declared, start = local_declarations(self.env, decl)
         locals_ = []
-        for name, vt, value, loc in declared:
-            self._add_local(name, {"i32": "int", "f64": "double", "f32": "float"}[vt], loc)
+        for name, vt, value, at in declared:
+            self._add_local(name, {"i32": "int", "f64": "double", "f32": "float"}[vt], at)
             locals_.append((name, vt, value))
         body = [self.check_stmt(stmt) for stmt in decl.body[start:]]
-        return ir.Function(decl.name, params, locals_, RESULT_VT[sig.result], sig.result, body, decl.loc)
+        return ir.Function(decl.name, params, locals_, RESULT_VT[sig.result], sig.result, body, decl.at)
 
-    def _add_local(self, name: str, kind: str, loc: Loc) -> None:
+    def _add_local(self, name: str, kind: str, at: int) -> None:
         if name in self.locals:
-            raise CompileError("M005", f"`{name}` is declared twice in this function", loc)
+            raise CompileError("M005", f"`{name}` is declared twice in this function", self.lines.loc(at))
         self.locals[name] = (kind, len(self.locals))
 
     # ---- §6.5 statements
@@ -102,7 +105,7 @@ class FunctionChecker(CallChecks):
         return ir.BlockStmt([self.check_stmt(s) for s in stmt.body])
 
     def _expr_stmt(self, stmt: n.ExprStmt):
-        return ir.ExprStmt(self.check_effect(stmt.expr), stmt.loc.line)
+        return ir.ExprStmt(self.check_effect(stmt.expr), stmt.at)
 
     def _empty(self, stmt: n.Empty):
         return ir.BlockStmt([])
@@ -111,13 +114,13 @@ class FunctionChecker(CallChecks):
         test = self.check_condition(stmt.test)
         then = self.check_stmt(stmt.then)
         orelse = self.check_stmt(stmt.orelse) if stmt.orelse is not None else None
-        return ir.IfStmt(test, then, orelse, stmt.loc.line)
+        return ir.IfStmt(test, then, orelse, stmt.at)
 
     def _return(self, stmt: n.Return):
         if stmt.arg is None:
             if self.result != "void":
                 raise CompileError("A004", f"`return;` in a function that returns {self.result}", stmt.loc)
-            return ir.ReturnStmt(None, stmt.loc.line)
+            return ir.ReturnStmt(None, stmt.at)
         if self.result == "void":
             raise CompileError("A004", "this function returns void (its last statement is not `return value;`)",
                                stmt.loc)
@@ -126,21 +129,21 @@ class FunctionChecker(CallChecks):
             if kind in NEEDS_COERCION:
                 raise CompileError("T021", f"a {kind} value must be coerced before it is returned", stmt.arg.loc)
             raise CompileError("A004", f"returns {kind}, but this function returns {self.result}", stmt.loc)
-        return ir.ReturnStmt(value, stmt.loc.line)
+        return ir.ReturnStmt(value, stmt.at)
 
     def _while(self, stmt: n.While, labels=()):
         test = self.check_condition(stmt.test)
-        return ir.LoopStmt(None, test, None, self._loop_body(stmt.body, labels), True, labels, stmt.loc.line)
+        return ir.LoopStmt(None, test, None, self._loop_body(stmt.body, labels), True, labels, stmt.at)
 
     def _do_while(self, stmt: n.DoWhile, labels=()):
         body = self._loop_body(stmt.body, labels)
-        return ir.LoopStmt(None, self.check_condition(stmt.test), None, body, False, labels, stmt.loc.line)
+        return ir.LoopStmt(None, self.check_condition(stmt.test), None, body, False, labels, stmt.at)
 
     def _for(self, stmt: n.For, labels=()):
         init = self.check_effect(stmt.init) if stmt.init is not None else None
         test = self.check_condition(stmt.test) if stmt.test is not None else None
         update = self.check_effect(stmt.update) if stmt.update is not None else None
-        return ir.LoopStmt(init, test, update, self._loop_body(stmt.body, labels), True, labels, stmt.loc.line)
+        return ir.LoopStmt(init, test, update, self._loop_body(stmt.body, labels), True, labels, stmt.at)
 
     def _loop_body(self, body: n.Node, labels: tuple[str, ...]):
         self.labels.append((labels, "loop"))
@@ -206,7 +209,7 @@ class FunctionChecker(CallChecks):
                 cases.append((value, [self.check_stmt(s) for s in case.body]))
         finally:
             self.labels.pop()
-        return ir.SwitchStmt(disc, cases, labels, stmt.loc.line)
+        return ir.SwitchStmt(disc, cases, labels, stmt.at)
 
     _STATEMENTS: ClassVar[dict] = {
         n.Block: _block, n.ExprStmt: _expr_stmt, n.Empty: _empty, n.If: _if, n.Return: _return,

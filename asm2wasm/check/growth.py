@@ -62,7 +62,7 @@ def check_replace_memory(env: GlobalEnv, decl: n.FuncDecl) -> ir.Function:
         raise _unexpected(decl.body[-1])
     body.append(ir.GrowMemoryStmt(ir.GetLocal("i32", 0)))
     body.append(ir.ReturnStmt(ir.Const("i32", 1)))
-    return ir.Function(decl.name, [(param, "i32")], [], "i32", "signed", body, decl.loc)
+    return ir.Function(decl.name, [(param, "i32")], [], "i32", "signed", body, decl.at)
 
 
 def _swapped_view(env: GlobalEnv, assign: n.Assign) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from asm2wasm.check.types import HeapView
-from asm2wasm.diagnostics import Loc
 
 # ---- expressions -----------------------------------------------------------------------------------------------
 
@@ -148,7 +147,7 @@ class MinMax:
 @dataclass(slots=True)
 class ExprStmt:
     expr: object
-    line: int = 0  # asm.js source line (for source maps)
+    at: int = -1  # the statement's source offset (for source maps)
 
 
 @dataclass(slots=True)
@@ -162,13 +161,13 @@ class IfStmt:
     test: object
     then: object
     orelse: object | None
-    line: int = 0  # asm.js source line (for source maps)
+    at: int = -1  # the statement's source offset (for source maps)
 
 
 @dataclass(slots=True)
 class ReturnStmt:
     value: object | None
-    line: int = 0  # asm.js source line (for source maps)
+    at: int = -1  # the statement's source offset (for source maps)
 
 
 @dataclass(slots=True)
@@ -181,7 +180,7 @@ class LoopStmt:
     body: object
     test_first: bool
     labels: tuple[str, ...] = ()
-    line: int = 0  # asm.js source line (for source maps)
+    at: int = -1  # the statement's source offset (for source maps)
 
 
 @dataclass(slots=True)
@@ -206,7 +205,7 @@ class SwitchStmt:
     disc: object
     cases: list  # of (int value or None for default, list of statements)
     labels: tuple[str, ...] = ()
-    line: int = 0  # asm.js source line (for source maps)
+    at: int = -1  # the statement's source offset (for source maps)
 
 
 # ---- module ----------------------------------------------------------------------------------------------------
@@ -229,7 +228,7 @@ class Function:
     result: str | None  # vt or None
     result_type: str  # asm.js return type: signed, double, float or void
     body: list
-    loc: Loc
+    at: int  # the declaration's source offset
 
 
 @dataclass

@@ -24,6 +24,7 @@ from asm2wasm.check.growth import check_replace_memory, is_replace_memory
 from asm2wasm.check.types import FROUND, HEAP_VIEWS, MATH_CONSTANTS, MATH_FUNCS, STDLIB_CONSTANTS
 from asm2wasm.diagnostics import CompileError, Diagnostic
 from asm2wasm.frontend import nodes as n
+from asm2wasm.frontend.positions import SourceLines
 
 _PHASES = ("globals", "functions", "tables", "export")
 PROGRESS_STEP = 64  # report progress every this many functions
@@ -128,7 +129,7 @@ def _check_statements(module: n.Module, declare: Callable[[GlobalEnv, ir.TypedMo
     env = GlobalEnv()
     typed = ir.TypedModule(name=module.name, params=list(module.params), almost_asm=module.directive == "almost asm")
     for role, name in zip(("stdlib", "foreign", "heap"), module.params):
-        _define(env, name, Binding("param", name=role), module.loc)
+        _define(env, name, Binding("param", name=role), module.lines, module.at)
         setattr(env, role, name)
 
     first = module.body[0] if module.body else None
@@ -150,8 +151,8 @@ def _check_statements(module: n.Module, declare: Callable[[GlobalEnv, ir.TypedMo
                                f"after the module's {_PHASES[phase]}", stmt.loc)
         phase = index
         if kind == "globals":
-            for name, init, loc in stmt.decls:
-                _check_global(env, typed, name, init, loc)
+            for name, init, at in stmt.decls:
+                _check_global(env, typed, name, init, stmt.lines, at)
         elif kind == "functions":
             declare(env, typed, stmt)
             funcs.append(stmt)
@@ -172,11 +173,11 @@ def _check_statements(module: n.Module, declare: Callable[[GlobalEnv, ir.TypedMo
 
 
 def _check_tables(env: GlobalEnv, typed: ir.TypedModule, stmt: n.VarDecl) -> None:
-    for name, init, loc in stmt.decls:
+    for name, init, at in stmt.decls:
         try:
-            _check_table(env, typed, name, init, loc)
+            _check_table(env, typed, name, init, stmt.lines, at)
         except CompileError as error:
-            raise CompileError(error.diagnostic.code, error.diagnostic.message, loc) from None
+            raise CompileError(error.diagnostic.code, error.diagnostic.message, stmt.lines.loc(at)) from None
 
 
 def _statement_phase(stmt: n.Node) -> str | None:
@@ -201,34 +202,37 @@ def _statement_phase(stmt: n.Node) -> str | None:
 RESERVED_NAMES = frozenset(("arguments", "eval"))
 
 
-def _define(env: GlobalEnv, name: str, binding: Binding, loc) -> None:
+def _define(env: GlobalEnv, name: str, binding: Binding, lines: SourceLines, at: int) -> None:
+    """Bind `name`, declared at offset `at`."""
     if name in RESERVED_NAMES:
-        raise CompileError("M014", f"`{name}` cannot be used as a name in asm.js", loc)
+        raise CompileError("M014", f"`{name}` cannot be used as a name in asm.js", lines.loc(at))
     if name in env.bindings:
-        raise CompileError("M005", f"`{name}` is already defined in this module", loc)
+        raise CompileError("M005", f"`{name}` is already defined in this module", lines.loc(at))
     env.bindings[name] = binding
 
 
 # ---- §6.1 global declarations --------------------------------------------------------------------------------
 
 
-def _check_global(env: GlobalEnv, typed: ir.TypedModule, name: str, init: n.Node | None, loc) -> None:
-    """One declarator of a module `var`; errors point at the declarator."""
+def _check_global(env: GlobalEnv, typed: ir.TypedModule, name: str, init: n.Node | None, lines: SourceLines,
+                  at: int) -> None:
+    """One declarator of a module `var` (its name at offset `at`); errors point at the declarator."""
     if init is None:
-        raise CompileError("M004", f"module variable `{name}` needs an initialiser", loc)
+        raise CompileError("M004", f"module variable `{name}` needs an initialiser", lines.loc(at))
     try:
         binding = _global_binding(env, typed, name, init)
     except CompileError as error:
         if not error.diagnostic.code.startswith("M"):
             raise
-        raise CompileError(error.diagnostic.code, error.diagnostic.message, loc) from None
+        raise CompileError(error.diagnostic.code, error.diagnostic.message, lines.loc(at)) from None
     if binding is None:
+        loc = lines.loc(at)
         if _mentions(init, env.foreign):
             raise CompileError("M008", "a foreign import must read `foreign.x` (a function), `foreign.x|0` or "
                                "`+foreign.x`", loc)
         raise CompileError("M004", f"invalid initialiser for module variable `{name}`: expected a numeric literal, "
                            "fround(literal), a stdlib import, a foreign import or a heap view", loc)
-    _define(env, name, binding, loc)
+    _define(env, name, binding, lines, at)
     if binding.kind == "view":
         typed.heap_views[name] = binding.view
 
@@ -356,7 +360,7 @@ def _grow_signature(typed: ir.TypedModule, index: int) -> FuncSig:
 
 
 def _add_function(env: GlobalEnv, typed: ir.TypedModule, decl: n.FuncDecl, sig: FuncSig | None) -> None:
-    _define(env, decl.name, Binding("func", index=len(env.sigs)), decl.loc)
+    _define(env, decl.name, Binding("func", index=len(env.sigs)), decl.lines, decl.at)
     env.sigs.append(sig)
     typed.functions.append(None)  # filled in once the body is checked
 
@@ -364,7 +368,8 @@ def _add_function(env: GlobalEnv, typed: ir.TypedModule, decl: n.FuncDecl, sig: 
 # ---- §6.3 function tables --------------------------------------------------------------------------------------
 
 
-def _check_table(env: GlobalEnv, typed: ir.TypedModule, name: str, init: n.ArrayLit, loc) -> None:
+def _check_table(env: GlobalEnv, typed: ir.TypedModule, name: str, init: n.ArrayLit, lines: SourceLines,
+                 at: int) -> None:
     size = len(init.elements)
     if size == 0 or size & (size - 1):
         raise CompileError("M011", f"function table `{name}` has {size} entries; the length must be a power of two",
@@ -381,7 +386,7 @@ def _check_table(env: GlobalEnv, typed: ir.TypedModule, name: str, init: n.Array
         sig = element_sig
         funcs.append(binding.index)
     assert sig is not None
-    _define(env, name, Binding("table", index=len(typed.tables)), loc)
+    _define(env, name, Binding("table", index=len(typed.tables)), lines, at)
     env.table_sigs.append(sig)
     result = RESULT_VT[sig.result]
     typed.tables.append(ir.Table(name, tuple(VT_OF[p] for p in sig.params), result, funcs))

@@ -38,6 +38,7 @@ from asm2wasm.frontend.common import literal_number, nesting_error
 from asm2wasm.frontend.esprima_lenient import parse_script
 from asm2wasm.frontend.extract import DIRECTIVES, ModuleSpan
 from asm2wasm.frontend.jsscan import offset_loc
+from asm2wasm.frontend.positions import SourceLines
 from asm2wasm.util import gc_paused
 
 UNARY_OPS = frozenset(["+", "-", "~", "!"])
@@ -78,7 +79,7 @@ def adapt_module(source: str, span: ModuleSpan) -> N.Module:
         func = tree.body[0]
         func = func.expression if func.type == "ExpressionStatement" else func
         try:
-            return _Adapter(shift).module(func, span)
+            return _Adapter(shift, SourceLines(source)).module(func, span)
         except RecursionError:
             raise nesting_error(source, span) from None
 
@@ -105,15 +106,6 @@ def _esprima_parse(text: str, source: str, span: ModuleSpan) -> Any:
         raise nesting_error(source, span) from None
 
 
-def _loc(node: Any) -> Loc:
-    start = node.loc.start
-    return Loc(start.line, start.column)
-
-
-def _unsupported(node: Any, what: str | None = None) -> N.Unsupported:
-    return N.Unsupported(what or _WHAT.get(node.type) or _words(node.type), _loc(node))
-
-
 def _words(estree_type: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", " ", estree_type).lower()
 
@@ -135,44 +127,60 @@ def _directive_index(body: list[Any]) -> int:
 class _Adapter:
     """ESTree -> nodes. `in_function` tells module-level statements from function bodies."""
 
-    def __init__(self, shift: int) -> None:
-        self.shift = shift
+    def __init__(self, shift: int, lines: SourceLines) -> None:
+        self.shift = shift  # esprima's offsets (in the padded text) + shift = offsets in the source
+        self.lines = lines
         self.in_function = False
         self.expressions: dict[str, Callable[[Any], N.Node]] = {
             "Literal": self.literal,
-            "Identifier": lambda n: N.Name(n.name, _loc(n)),
+            "Identifier": lambda n: N.Name(n.name, *self.pos(n)),
             "MemberExpression": self.member,
-            "CallExpression": lambda n: N.Call(self.expr(n.callee), self.exprs(n.arguments), _loc(n)),
+            "CallExpression": lambda n: N.Call(self.expr(n.callee), self.exprs(n.arguments), *self.pos(n)),
             "NewExpression": self.new,
             "UnaryExpression": self.unary,
             "BinaryExpression": self.binary,
             # Kept as trees (the checker rejects them, T018): "almost asm" growth functions use them.
-            "LogicalExpression": lambda n: N.Binary(n.operator, self.expr(n.left), self.expr(n.right), _loc(n)),
-            "UpdateExpression": lambda n: _unsupported(n, f"`{n.operator}` operator"),
+            "LogicalExpression": lambda n: N.Binary(n.operator, self.expr(n.left), self.expr(n.right), *self.pos(n)),
+            "UpdateExpression": lambda n: self.unsupported(n, f"`{n.operator}` operator"),
             "ConditionalExpression": lambda n: N.Cond(
-                self.expr(n.test), self.expr(n.consequent), self.expr(n.alternate), _loc(n)
+                self.expr(n.test), self.expr(n.consequent), self.expr(n.alternate), *self.pos(n)
             ),
             "AssignmentExpression": self.assign,
-            "SequenceExpression": lambda n: N.Seq(self.exprs(n.expressions), _loc(n)),
+            "SequenceExpression": lambda n: N.Seq(self.exprs(n.expressions), *self.pos(n)),
         }
         self.statements: dict[str, Callable[[Any], N.Node]] = {
             "VariableDeclaration": self.var_decl,
-            "ExpressionStatement": lambda n: N.ExprStmt(self.expr(n.expression), _loc(n)),
-            "BlockStatement": lambda n: N.Block(self.stmts(n.body), _loc(n)),
-            "EmptyStatement": lambda n: N.Empty(_loc(n)),
+            "ExpressionStatement": lambda n: N.ExprStmt(self.expr(n.expression), *self.pos(n)),
+            "BlockStatement": lambda n: N.Block(self.stmts(n.body), *self.pos(n)),
+            "EmptyStatement": lambda n: N.Empty(*self.pos(n)),
             "IfStatement": lambda n: N.If(
-                self.expr(n.test), self.stmt(n.consequent), self.opt_stmt(n.alternate), _loc(n)
+                self.expr(n.test), self.stmt(n.consequent), self.opt_stmt(n.alternate), *self.pos(n)
             ),
             "ReturnStatement": self.return_stmt,
-            "WhileStatement": lambda n: N.While(self.expr(n.test), self.stmt(n.body), _loc(n)),
-            "DoWhileStatement": lambda n: N.DoWhile(self.stmt(n.body), self.expr(n.test), _loc(n)),
+            "WhileStatement": lambda n: N.While(self.expr(n.test), self.stmt(n.body), *self.pos(n)),
+            "DoWhileStatement": lambda n: N.DoWhile(self.stmt(n.body), self.expr(n.test), *self.pos(n)),
             "ForStatement": self.for_stmt,
-            "BreakStatement": lambda n: N.Break(n.label.name if n.label else None, _loc(n)),
-            "ContinueStatement": lambda n: N.Continue(n.label.name if n.label else None, _loc(n)),
-            "LabeledStatement": lambda n: N.Labeled(n.label.name, self.stmt(n.body), _loc(n)),
+            "BreakStatement": lambda n: N.Break(n.label.name if n.label else None, *self.pos(n)),
+            "ContinueStatement": lambda n: N.Continue(n.label.name if n.label else None, *self.pos(n)),
+            "LabeledStatement": lambda n: N.Labeled(n.label.name, self.stmt(n.body), *self.pos(n)),
             "SwitchStatement": self.switch,
             "FunctionDeclaration": self.func_decl,
         }
+
+    # -- positions
+
+    def offset(self, node: Any) -> int:
+        return node.range[0] + self.shift
+
+    def pos(self, node: Any) -> tuple[int, SourceLines]:
+        """A node's position arguments (`at`, `lines`)."""
+        return node.range[0] + self.shift, self.lines
+
+    def loc(self, node: Any) -> Loc:
+        return self.lines.loc(node.range[0] + self.shift)
+
+    def unsupported(self, node: Any, what: str | None = None) -> N.Unsupported:
+        return N.Unsupported(what or _WHAT.get(node.type) or _words(node.type), *self.pos(node))
 
     # -- module
 
@@ -181,20 +189,20 @@ class _Adapter:
         body = list(func.body.body)
         at = _directive_index(body)
         if at < 0:
-            raise CompileError("E003", 'the function\'s directive prologue has no "use asm"', _loc(func))
+            raise CompileError("E003", 'the function\'s directive prologue has no "use asm"', self.loc(func))
         directive = body.pop(at).directive
         own = func.id.name if func.id else None
         name = own or (span.name if span.named_by != "line" else None)
         if any(p.type != "Identifier" for p in func.params):
-            raise CompileError("E007", "module parameters must be plain names", _loc(func))
+            raise CompileError("E007", "module parameters must be plain names", self.loc(func))
         params = [p.name for p in func.params]
-        return N.Module(name, params, directive, self.stmts(body), _loc(func), span.start, span.end)
+        return N.Module(name, params, directive, self.stmts(body), *self.pos(func), span.start, span.end)
 
     # -- statements
 
     def stmt(self, node: Any) -> N.Node:
         convert = self.statements.get(node.type)
-        return convert(node) if convert else _unsupported(node)
+        return convert(node) if convert else self.unsupported(node)
 
     def opt_stmt(self, node: Any) -> N.Node | None:
         return None if node is None else self.stmt(node)
@@ -204,32 +212,32 @@ class _Adapter:
 
     def var_decl(self, node: Any) -> N.Node:
         if node.kind != "var" and self.in_function:
-            return _unsupported(node, f"`{node.kind}` declaration")
+            return self.unsupported(node, f"`{node.kind}` declaration")
         if node.kind != "var":
-            raise CompileError("E007", f"`{node.kind}` declarations are not asm.js (ES5): use `var`", _loc(node))
+            raise CompileError("E007", f"`{node.kind}` declarations are not asm.js (ES5): use `var`", self.loc(node))
         if any(d.id.type != "Identifier" for d in node.declarations):
-            return _unsupported(node, "destructuring declaration")
-        decls = [(d.id.name, self.var_init(d.init), _loc(d.id)) for d in node.declarations]
-        return N.VarDecl(decls, _loc(node))
+            return self.unsupported(node, "destructuring declaration")
+        decls = [(d.id.name, self.var_init(d.init), self.offset(d.id)) for d in node.declarations]
+        return N.VarDecl(decls, *self.pos(node))
 
     def var_init(self, init: Any) -> N.Node | None:
         if init is None:
             return None
         if init.type == "ArrayExpression" and not self.in_function:
             elements = [
-                self.expr(e) if e is not None else N.Unsupported("array hole", _loc(init)) for e in init.elements
+                self.expr(e) if e is not None else N.Unsupported("array hole", *self.pos(init)) for e in init.elements
             ]
-            return N.ArrayLit(elements, _loc(init))
+            return N.ArrayLit(elements, *self.pos(init))
         return self.expr(init)
 
     def return_stmt(self, node: Any) -> N.Node:
         arg = node.argument
         if arg is not None and arg.type == "ObjectExpression" and not self.in_function:
-            return N.Return(self.object_lit(arg), _loc(node))
-        return N.Return(None if arg is None else self.expr(arg), _loc(node))
+            return N.Return(self.object_lit(arg), *self.pos(node))
+        return N.Return(None if arg is None else self.expr(arg), *self.pos(node))
 
     def object_lit(self, node: Any) -> N.ObjectLit:
-        return N.ObjectLit([self.prop(p) for p in node.properties], _loc(node))
+        return N.ObjectLit([self.prop(p) for p in node.properties], *self.pos(node))
 
     def prop(self, p: Any) -> tuple[str, N.Node]:
         key = p.key
@@ -237,47 +245,48 @@ class _Adapter:
         if key is not None and key.type == "Literal" and isinstance(key.value, str):
             name = key.value
         if p.type != "Property" or name is None:
-            return ("", _unsupported(p, "computed or spread property"))
+            return ("", self.unsupported(p, "computed or spread property"))
         if p.shorthand or p.method or p.kind != "init":
-            return (name, _unsupported(p, "shorthand, method or accessor property"))
+            return (name, self.unsupported(p, "shorthand, method or accessor property"))
         return (name, self.expr(p.value))
 
     def for_stmt(self, node: Any) -> N.Node:
         init = node.init
         if init is not None and init.type == "VariableDeclaration":
-            init_node: N.Node | None = _unsupported(init, f"`{init.kind}` in a for initialiser")
+            init_node: N.Node | None = self.unsupported(init, f"`{init.kind}` in a for initialiser")
         else:
             init_node = None if init is None else self.expr(init)
         test = None if node.test is None else self.expr(node.test)
         update = None if node.update is None else self.expr(node.update)
-        return N.For(init_node, test, update, self.stmt(node.body), _loc(node))
+        return N.For(init_node, test, update, self.stmt(node.body), *self.pos(node))
 
     def switch(self, node: Any) -> N.Node:
         cases = [
-            N.Case(None if c.test is None else self.expr(c.test), self.stmts(c.consequent), _loc(c)) for c in node.cases
+            N.Case(None if c.test is None else self.expr(c.test), self.stmts(c.consequent), *self.pos(c))
+            for c in node.cases
         ]
-        return N.Switch(self.expr(node.discriminant), cases, _loc(node))
+        return N.Switch(self.expr(node.discriminant), cases, *self.pos(node))
 
     def func_decl(self, node: Any) -> N.Node:
         if self.in_function:
-            return _unsupported(node, "nested function declaration")
+            return self.unsupported(node, "nested function declaration")
         if node.generator or node.isAsync:
-            return _unsupported(node, "generator or async function")
+            return self.unsupported(node, "generator or async function")
         if any(p.type != "Identifier" for p in node.params):
-            return _unsupported(node, "function with default, rest or pattern parameters")
+            return self.unsupported(node, "function with default, rest or pattern parameters")
         self.in_function = True
         try:
             body = self.stmts(node.body.body)
         finally:
             self.in_function = False
         params = [p.name for p in node.params]
-        return N.FuncDecl(node.id.name, params, body, _loc(node), node.range[1] + self.shift)
+        return N.FuncDecl(node.id.name, params, body, *self.pos(node), node.range[1] + self.shift)
 
     # -- expressions
 
     def expr(self, node: Any) -> N.Node:
         convert = self.expressions.get(node.type)
-        return convert(node) if convert else _unsupported(node)
+        return convert(node) if convert else self.unsupported(node)
 
     def exprs(self, nodes: list[Any]) -> list[N.Node]:
         return [self.expr(n) for n in nodes]
@@ -285,29 +294,29 @@ class _Adapter:
     def literal(self, node: Any) -> N.Node:
         value = node.value
         if node.regex is not None:
-            return _unsupported(node, "regular expression literal")
+            return self.unsupported(node, "regular expression literal")
         if isinstance(value, bool) or value is None:
-            return _unsupported(node, f"`{node.raw}` literal")
+            return self.unsupported(node, f"`{node.raw}` literal")
         if isinstance(value, str):
-            return _unsupported(node, "string literal") if self.in_function else N.Str(value, _loc(node))
+            return self.unsupported(node, "string literal") if self.in_function else N.Str(value, *self.pos(node))
         number = literal_number(node.raw)
         if number is None:
-            return _unsupported(node, f"legacy octal literal {node.raw}")
-        return N.Num(number[0], number[1], _loc(node))
+            return self.unsupported(node, f"legacy octal literal {node.raw}")
+        return N.Num(number[0], number[1], *self.pos(node))
 
     def member(self, node: Any) -> N.Node:
         obj = self.expr(node.object)
         if node.computed:
-            return N.Index(obj, self.expr(node.property), _loc(node))
-        return N.Dot(obj, node.property.name, _loc(node))
+            return N.Index(obj, self.expr(node.property), *self.pos(node))
+        return N.Dot(obj, node.property.name, *self.pos(node))
 
     def new(self, node: Any) -> N.Node:
-        return N.New(self.expr(node.callee), self.exprs(node.arguments), _loc(node))
+        return N.New(self.expr(node.callee), self.exprs(node.arguments), *self.pos(node))
 
     def unary(self, node: Any) -> N.Node:
         if node.operator not in UNARY_OPS:
-            return _unsupported(node, f"`{node.operator}` operator")
-        return N.Unary(node.operator, self.expr(node.argument), _loc(node))
+            return self.unsupported(node, f"`{node.operator}` operator")
+        return N.Unary(node.operator, self.expr(node.argument), *self.pos(node))
 
     def binary(self, node: Any) -> N.Node:
         """Left-nested chains (`a + b + c + ...`, up to 2^20 operands in valid asm.js) without recursion."""
@@ -315,12 +324,12 @@ class _Adapter:
         while node.type == "BinaryExpression" and node.operator in BINARY_OPS:
             spine.append(node)
             node = node.left
-        result = self.expr(node) if spine else _unsupported(node, f"`{node.operator}` operator")
+        result = self.expr(node) if spine else self.unsupported(node, f"`{node.operator}` operator")
         for b in reversed(spine):
-            result = N.Binary(b.operator, result, self.expr(b.right), _loc(b))
+            result = N.Binary(b.operator, result, self.expr(b.right), *self.pos(b))
         return result
 
     def assign(self, node: Any) -> N.Node:
         if node.operator != "=":
-            return _unsupported(node, f"compound assignment `{node.operator}`")
-        return N.Assign(self.expr(node.left), self.expr(node.right), _loc(node))
+            return self.unsupported(node, f"compound assignment `{node.operator}`")
+        return N.Assign(self.expr(node.left), self.expr(node.right), *self.pos(node))

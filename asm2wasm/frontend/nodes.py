@@ -1,8 +1,9 @@
 """The syntax tree of one asm.js module: the only thing the front ends produce and the checker reads.
 
-A reduced ESTree: just the forms asm.js can contain. Every node carries `loc` (1-based line, 0-based column of
-its first character). Both front ends (the esprima adapter and the fast asm.js parser) must build identical trees
-for the same source; `dump()` gives a stable text form to compare them.
+A reduced ESTree: just the forms asm.js can contain. Every node carries `at`, the source offset of its first
+character; `loc` gives its line (1-based) and column (0-based) from that (`positions`). Both front ends (the
+esprima adapter and the fast asm.js parser) must build identical trees for the same source; `dump()` gives a
+stable text form to compare them.
 
 Anything JavaScript has and asm.js does not (objects in bodies, `this`, strings, `new` in a function, ...) is
 represented by `Unsupported`, so that the checker, not the parser, reports it with the asm.js reason.
@@ -13,11 +14,17 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from asm2wasm.diagnostics import Loc
+from asm2wasm.frontend.positions import SourceLines
 
 
 class Node:
     __slots__ = ()
-    loc: Loc
+    at: int  # the source offset of the node's first character
+    lines: SourceLines  # the positions in that source: `loc` works the line and column out only when asked
+
+    @property
+    def loc(self) -> Loc:
+        return self.lines.loc(self.at)
 
 
 # ---- expressions ---------------------------------------------------------------------------------------------
@@ -31,13 +38,15 @@ class Num(Node):
 
     value: float | int
     is_double: bool
-    loc: Loc
+    at: int
+    lines: SourceLines
 
 
 @dataclass(slots=True, eq=False)
 class Name(Node):
     id: str
-    loc: Loc
+    at: int
+    lines: SourceLines
 
 
 @dataclass(slots=True, eq=False)
@@ -46,7 +55,8 @@ class Dot(Node):
 
     obj: Node
     prop: str
-    loc: Loc
+    at: int
+    lines: SourceLines
 
 
 @dataclass(slots=True, eq=False)
@@ -55,14 +65,16 @@ class Index(Node):
 
     obj: Node
     index: Node
-    loc: Loc
+    at: int
+    lines: SourceLines
 
 
 @dataclass(slots=True, eq=False)
 class Call(Node):
     callee: Node
     args: list[Node]
-    loc: Loc
+    at: int
+    lines: SourceLines
 
 
 @dataclass(slots=True, eq=False)
@@ -71,14 +83,16 @@ class New(Node):
 
     callee: Node
     args: list[Node]
-    loc: Loc
+    at: int
+    lines: SourceLines
 
 
 @dataclass(slots=True, eq=False)
 class Unary(Node):
     op: str  # "+", "-", "~", "!"
     arg: Node
-    loc: Loc
+    at: int
+    lines: SourceLines
 
 
 @dataclass(slots=True, eq=False)
@@ -86,7 +100,8 @@ class Binary(Node):
     op: str  # arithmetic, bitwise, shift and comparison operators ("&&" and "||" are Unsupported)
     left: Node
     right: Node
-    loc: Loc
+    at: int
+    lines: SourceLines
 
 
 @dataclass(slots=True, eq=False)
@@ -94,7 +109,8 @@ class Cond(Node):
     test: Node
     then: Node
     orelse: Node
-    loc: Loc
+    at: int
+    lines: SourceLines
 
 
 @dataclass(slots=True, eq=False)
@@ -103,7 +119,8 @@ class Assign(Node):
 
     target: Node
     value: Node
-    loc: Loc
+    at: int
+    lines: SourceLines
 
 
 @dataclass(slots=True, eq=False)
@@ -111,13 +128,15 @@ class Seq(Node):
     """The comma operator."""
 
     exprs: list[Node]
-    loc: Loc
+    at: int
+    lines: SourceLines
 
 
 @dataclass(slots=True, eq=False)
 class Str(Node):
     value: str
-    loc: Loc
+    at: int
+    lines: SourceLines
 
 
 @dataclass(slots=True, eq=False)
@@ -125,7 +144,8 @@ class ObjectLit(Node):
     """`{name: f, ...}`: only as the export object. Keys are identifiers or strings."""
 
     props: list[tuple[str, Node]]
-    loc: Loc
+    at: int
+    lines: SourceLines
 
 
 @dataclass(slots=True, eq=False)
@@ -133,7 +153,8 @@ class ArrayLit(Node):
     """`[f, g, ...]`: only as a function table."""
 
     elements: list[Node]
-    loc: Loc
+    at: int
+    lines: SourceLines
 
 
 @dataclass(slots=True, eq=False)
@@ -141,7 +162,8 @@ class Unsupported(Node):
     """Valid JavaScript that asm.js does not allow; `what` names it for the error message."""
 
     what: str
-    loc: Loc
+    at: int
+    lines: SourceLines
 
 
 # ---- statements ----------------------------------------------------------------------------------------------
@@ -152,26 +174,30 @@ class VarDecl(Node):
     """`var a = init, b = init;` (asm.js requires every initialiser). `kind` is always "var" from the esprima front end:
     module-level `let`/`const` are E007 there, and in a function they are Unsupported."""
 
-    decls: list[tuple[str, Node | None, Loc]]
-    loc: Loc
+    decls: list[tuple[str, Node | None, int]]  # (name, initialiser, the name's offset)
+    at: int
+    lines: SourceLines
     kind: str = "var"
 
 
 @dataclass(slots=True, eq=False)
 class ExprStmt(Node):
     expr: Node
-    loc: Loc
+    at: int
+    lines: SourceLines
 
 
 @dataclass(slots=True, eq=False)
 class Block(Node):
     body: list[Node]
-    loc: Loc
+    at: int
+    lines: SourceLines
 
 
 @dataclass(slots=True, eq=False)
 class Empty(Node):
-    loc: Loc
+    at: int
+    lines: SourceLines
 
 
 @dataclass(slots=True, eq=False)
@@ -179,27 +205,31 @@ class If(Node):
     test: Node
     then: Node
     orelse: Node | None
-    loc: Loc
+    at: int
+    lines: SourceLines
 
 
 @dataclass(slots=True, eq=False)
 class Return(Node):
     arg: Node | None
-    loc: Loc
+    at: int
+    lines: SourceLines
 
 
 @dataclass(slots=True, eq=False)
 class While(Node):
     test: Node
     body: Node
-    loc: Loc
+    at: int
+    lines: SourceLines
 
 
 @dataclass(slots=True, eq=False)
 class DoWhile(Node):
     body: Node
     test: Node
-    loc: Loc
+    at: int
+    lines: SourceLines
 
 
 @dataclass(slots=True, eq=False)
@@ -208,40 +238,46 @@ class For(Node):
     test: Node | None
     update: Node | None
     body: Node
-    loc: Loc
+    at: int
+    lines: SourceLines
 
 
 @dataclass(slots=True, eq=False)
 class Break(Node):
     label: str | None
-    loc: Loc
+    at: int
+    lines: SourceLines
 
 
 @dataclass(slots=True, eq=False)
 class Continue(Node):
     label: str | None
-    loc: Loc
+    at: int
+    lines: SourceLines
 
 
 @dataclass(slots=True, eq=False)
 class Labeled(Node):
     label: str
     body: Node
-    loc: Loc
+    at: int
+    lines: SourceLines
 
 
 @dataclass(slots=True, eq=False)
 class Case(Node):
     test: Node | None  # None for `default:`
     body: list[Node]
-    loc: Loc
+    at: int
+    lines: SourceLines
 
 
 @dataclass(slots=True, eq=False)
 class Switch(Node):
     disc: Node
     cases: list[Case]
-    loc: Loc
+    at: int
+    lines: SourceLines
 
 
 @dataclass(slots=True, eq=False)
@@ -249,7 +285,8 @@ class FuncDecl(Node):
     name: str
     params: list[str]
     body: list[Node]
-    loc: Loc
+    at: int
+    lines: SourceLines
     end: int = 0  # source offset just past the closing brace (for source ranges)
 
 
@@ -261,7 +298,8 @@ class Module(Node):
     params: list[str]
     directive: str  # "use asm" or "almost asm"
     body: list[Node]
-    loc: Loc
+    at: int
+    lines: SourceLines
     start: int = 0  # source offsets of the module function (for extraction and rewriting)
     end: int = 0
 
@@ -282,7 +320,7 @@ _DUMPED_FIELDS: dict[type, tuple[str, ...]] = {}
 def _dumped_fields(cls: type) -> tuple[str, ...]:
     names = _DUMPED_FIELDS.get(cls)
     if names is None:
-        names = tuple(f.name for f in fields(cls) if f.name not in ("start", "end"))
+        names = tuple(f.name for f in fields(cls) if f.name not in ("start", "end", "lines"))
         _DUMPED_FIELDS[cls] = names
     return names
 
@@ -293,8 +331,12 @@ def _dump_into(node: object, out: list[str]) -> None:
         for i, name in enumerate(_dumped_fields(type(node))):
             value = getattr(node, name)
             out.append(", " if i else "")
-            if name == "loc":
-                out.append(f"@{value.line}:{value.col}")
+            if name == "at":
+                loc = node.loc
+                out.append(f"@{loc.line}:{loc.col}")
+            elif name == "decls":  # (name, initialiser, offset): the offset shown as a position, like `at`
+                out.append("decls=")
+                _dump_into([(d, init, node.lines.loc(at)) for d, init, at in value], out)
             else:
                 out.append(f"{name}=")
                 _dump_into(value, out)

@@ -27,10 +27,8 @@ properties, a parenthesised assignment target (`(a) = 1`; `(a).b = 1` is fine), 
 `"use asm";`, reserved words used as names, and characters the scanner does not know (non-ASCII outside comments,
 escapes). asm.js from compilers (Emscripten, hand-written modules) never needs the esprima path.
 
-Positions: a node's Loc is its first token's, as esprima's; for `(a+b)|0` the `(`. Every node returned by
-`unary`, `binary` or `assign` whose first token is not `(` has exactly that Loc, so an enclosing node that starts
-with it reuses the child's Loc object instead of computing a new one (Locs are immutable). Lines come from a cursor
-over the module's line starts that moves with the parse (a bisection only when the line changes).
+Positions: a node's offset (`at`) is its first token's, as esprima's; for `(a+b)|0` the `(`'s. Lines and columns
+are worked out only when asked for (`positions.SourceLines`), so the parse itself never counts lines.
 
 Recursion: one frame per nesting level of blocks, unary operators, assignments and conditionals, four per level of
 parentheses: never more than the esprima path uses, so when the recursion limit is reached here it would be there
@@ -39,15 +37,12 @@ too, and the error is the same E006 (`common.nesting_error`).
 
 from __future__ import annotations
 
-import re
-from bisect import bisect_right
 from collections.abc import Callable
-from itertools import accumulate, islice
 
-from asm2wasm.diagnostics import Loc
 from asm2wasm.frontend import nodes as N
 from asm2wasm.frontend.common import literal_number, nesting_error
 from asm2wasm.frontend.extract import DIRECTIVES, ModuleSpan
+from asm2wasm.frontend.positions import SourceLines
 from asm2wasm.frontend.scanner import DIGITS, END, IDENTIFIER_START, LINE_TERMINATOR, QUOTES, scan
 from asm2wasm.util import gc_paused
 
@@ -90,15 +85,7 @@ RESERVED = frozenset(
     function if import in instanceof new null return super switch this throw true try typeof var void while with
     yield let static implements interface package private protected public await""".split()
 )
-# Loc(line, col) without the frozen dataclass's __init__ (which goes through object.__setattr__): 40% faster, and
-# Locs are most of what the parser allocates. Same class, same fields, so equal to and hashed like Loc(line, col).
-_new_loc = object.__new__
-_set_line = Loc.line.__set__  # type: ignore[attr-defined]
-_set_col = Loc.col.__set__  # type: ignore[attr-defined]
 CASE_END = frozenset(["case", "default", "}"])
-_TERMINATORS = "\n\r\u2028\u2029"
-# A line and its end (CR LF ends one line; the last line may have none: matching it keeps findall linear).
-_LINE = re.compile(r"[^\n\r\u2028\u2029]*+(?:\r\n|[\n\r\u2028\u2029]|\Z)")
 
 
 class FastPathUnavailable(Exception):
@@ -124,29 +111,6 @@ def parse_module(source: str, span: ModuleSpan) -> N.Module:
             raise nesting_error(source, span) from None
 
 
-def _line_starts(source: str, span: ModuleSpan) -> list[int]:
-    """Offsets where the module's lines start (the first one before the module, at its line's start)."""
-    return [span.start - span.col, *line_ends(source, span.start, span.end)]
-
-
-def line_ends(source: str, start: int, end: int) -> list[int]:
-    """The offsets just past each line terminator in source[start:end] (CR LF counts once), found at C speed."""
-    lines = _LINE.findall(source, start, end)
-    while lines and (not lines[-1] or lines[-1][-1] not in _TERMINATORS):  # the unterminated last line, the end
-        lines.pop()
-    return list(islice(accumulate(map(len, lines), initial=start), 1, None))
-
-
-def lines_from(source: str, span: ModuleSpan, start: int, end: int) -> tuple[list[int], int]:
-    """The line table of source[start:end] (a part of the module at `span` that starts at a token): the offsets where
-    its lines start, the first one at or before `start`, and the line number of that first one."""
-    before = sum(source.count(t, span.start, start) for t in _TERMINATORS) - source.count("\r\n", span.start, start)
-    if not before:
-        return [span.start - span.col, *line_ends(source, start, end)], span.line
-    first = max(source.rfind(t, span.start, start) for t in _TERMINATORS) + 1
-    return [first, *line_ends(source, start, end)], span.line + before
-
-
 def _is_name(token: str) -> bool:
     return token[0] in IDENTIFIER_START and token not in RESERVED
 
@@ -160,13 +124,9 @@ class _Parser:
 
     __slots__ = (
         "array",
-        "first_line",
-        "hi",
         "i",
         "in_function",
-        "line",
-        "line_starts",
-        "lo",
+        "lines",
         "numbers",
         "object",
         "span",
@@ -177,8 +137,8 @@ class _Parser:
     )
 
     def __init__(self, source: str, span: ModuleSpan, tokens: list[str], starts: list[int],
-                 lines: tuple[list[int], int] | None = None) -> None:
-        """`lines`: the line table of the tokens' text (`lines_from`) when they are not the whole module's."""
+                 lines: SourceLines | None = None) -> None:
+        """`lines`: the positions of `source`, when other trees of it share them."""
         self.src = source
         self.span = span
         self.toks = tokens
@@ -189,10 +149,7 @@ class _Parser:
         # the last array / object literal at module level: (its Unsupported stand-in, the literal itself)
         self.array: tuple[N.Node, N.ArrayLit] | None = None
         self.object: tuple[N.Node, N.ObjectLit] | None = None
-        self.line_starts, self.first_line = lines or (_line_starts(source, span), span.line)
-        self.line = self.first_line
-        self.lo = self.line_starts[0]
-        self.hi = self.line_starts[1] if len(self.line_starts) > 1 else len(source) + 1
+        self.lines = lines or SourceLines(source)
         self.statements: dict[str, Callable[[], N.Node]] = {
             "var": self.var_statement,
             "function": self.function_declaration,
@@ -217,23 +174,6 @@ class _Parser:
         if self.toks[self.i] != token:
             raise self.fail(f"expected {token!r}")
         self.i += 1
-
-    def loc(self, i: int) -> Loc:
-        off = self.starts[i]
-        if self.lo <= off < self.hi:
-            loc = _new_loc(Loc)
-            _set_line(loc, self.line)
-            _set_col(loc, off - self.lo)
-            return loc
-        return self._move_to_line(off)
-
-    def _move_to_line(self, off: int) -> Loc:
-        line_starts = self.line_starts
-        k = bisect_right(line_starts, off) - 1
-        self.line = self.first_line + k
-        self.lo = line_starts[k]
-        self.hi = line_starts[k + 1] if k + 1 < len(line_starts) else len(self.src) + 1
-        return Loc(self.line, off - self.lo)
 
     def newline_before(self, i: int) -> bool:
         prev_end = self.starts[i - 1] + len(self.toks[i - 1])
@@ -277,8 +217,7 @@ class _Parser:
         if toks[self.i] != END or self.starts[self.i - 1] + 1 != span.end:
             raise self.fail("the module ends elsewhere than the extraction says")
         name = own or (span.name if span.named_by != "line" else None)
-        loc = Loc(span.line, span.col)
-        return N.Module(name, params, directive[1:-1], body, loc, span.start, span.end)
+        return N.Module(name, params, directive[1:-1], body, span.start, self.lines, span.start, span.end)
 
     def parameters(self) -> list[str]:
         """`( a, b, c )`"""
@@ -314,11 +253,11 @@ class _Parser:
 
     def var_statement(self) -> N.Node:
         """`var a = e, b;` (an array literal initialiser at module level is a function table)."""
-        loc = self.loc(self.i)
+        at = self.starts[self.i]
         self.i += 1
-        decls: list[tuple[str, N.Node | None, Loc]] = []
+        decls: list[tuple[str, N.Node | None, int]] = []
         while True:
-            name_loc = self.loc(self.i)
+            name_at = self.starts[self.i]
             name = self.name()
             init = None
             if self.toks[self.i] == "=":
@@ -326,23 +265,23 @@ class _Parser:
                 init = self.assign()
                 if self.array is not None and init is self.array[0]:
                     init = self.array[1]
-            decls.append((name, init, name_loc))
+            decls.append((name, init, name_at))
             if self.toks[self.i] != ",":
                 break
             self.i += 1
         self.semicolon()
-        return N.VarDecl(decls, loc)
+        return N.VarDecl(decls, at, self.lines)
 
     def function_declaration(self) -> N.Node:
         """`function f(a, b) { ... }`, directly in the module."""
         if self.in_function:
             raise self.fail("nested function declaration")
-        loc = self.loc(self.i)
+        at = self.starts[self.i]
         self.i += 1
         name = self.name()
         params = self.parameters()
         body = self.function_body()
-        return N.FuncDecl(name, params, body, loc, self.starts[self.i - 1] + 1)
+        return N.FuncDecl(name, params, body, at, self.lines, self.starts[self.i - 1] + 1)
 
     def function_body(self) -> list[N.Node]:
         """`{ statements }` of a function declaration."""
@@ -354,14 +293,14 @@ class _Parser:
             self.in_function = False
 
     def block(self) -> N.Node:
-        loc = self.loc(self.i)
+        at = self.starts[self.i]
         self.i += 1
-        return N.Block(self.statements_until_brace(), loc)
+        return N.Block(self.statements_until_brace(), at, self.lines)
 
     def empty_statement(self) -> N.Node:
-        loc = self.loc(self.i)
+        at = self.starts[self.i]
         self.i += 1
-        return N.Empty(loc)
+        return N.Empty(at, self.lines)
 
     def expression_statement(self) -> N.Node:
         start = self.i
@@ -370,7 +309,7 @@ class _Parser:
             self.i += 1
         else:
             self.semicolon()
-        return N.ExprStmt(expr, expr.loc if self.toks[start] != "(" else self.loc(start))
+        return N.ExprStmt(expr, expr.at if self.toks[start] != "(" else self.starts[start], self.lines)
 
     def parenthesised(self) -> N.Node:
         """`( e )` after if, while, switch (in expressions, `unary` reads parentheses itself)."""
@@ -380,7 +319,7 @@ class _Parser:
         return expr
 
     def if_statement(self) -> N.Node:
-        loc = self.loc(self.i)
+        at = self.starts[self.i]
         self.i += 1
         test = self.parenthesised()
         then = self.statement()
@@ -388,28 +327,28 @@ class _Parser:
         if self.toks[self.i] == "else":
             self.i += 1
             orelse = self.statement()
-        return N.If(test, then, orelse, loc)
+        return N.If(test, then, orelse, at, self.lines)
 
     def while_statement(self) -> N.Node:
-        loc = self.loc(self.i)
+        at = self.starts[self.i]
         self.i += 1
         test = self.parenthesised()
-        return N.While(test, self.statement(), loc)
+        return N.While(test, self.statement(), at, self.lines)
 
     def do_while_statement(self) -> N.Node:
         """`do S while (e)`, the `;` after it optional."""
-        loc = self.loc(self.i)
+        at = self.starts[self.i]
         self.i += 1
         body = self.statement()
         self.expect("while")
         test = self.parenthesised()
         if self.toks[self.i] == ";":
             self.i += 1
-        return N.DoWhile(body, test, loc)
+        return N.DoWhile(body, test, at, self.lines)
 
     def for_statement(self) -> N.Node:
         """`for (e?; e?; e?) S`"""
-        loc = self.loc(self.i)
+        at = self.starts[self.i]
         self.i += 1
         self.expect("(")
         init = self.optional_expression(";")
@@ -418,20 +357,20 @@ class _Parser:
         self.expect(";")
         update = self.optional_expression(")")
         self.expect(")")
-        return N.For(init, test, update, self.statement(), loc)
+        return N.For(init, test, update, self.statement(), at, self.lines)
 
     def optional_expression(self, end: str) -> N.Node | None:
         return None if self.toks[self.i] == end else self.expression()
 
     def break_statement(self) -> N.Node:
-        loc = self.loc(self.i)
+        at = self.starts[self.i]
         self.i += 1
-        return N.Break(self.jump_label(), loc)
+        return N.Break(self.jump_label(), at, self.lines)
 
     def continue_statement(self) -> N.Node:
-        loc = self.loc(self.i)
+        at = self.starts[self.i]
         self.i += 1
-        return N.Continue(self.jump_label(), loc)
+        return N.Continue(self.jump_label(), at, self.lines)
 
     def jump_label(self) -> str | None:
         """The label of `break L;` / `continue L;` (none across a line break), and the semicolon."""
@@ -444,35 +383,35 @@ class _Parser:
 
     def return_statement(self) -> N.Node:
         """`return e?;` (at module level an object literal argument is the export object)."""
-        loc = self.loc(self.i)
+        at = self.starts[self.i]
         self.i += 1
         token = self.toks[self.i]
         if token == ";" or token == "}" or self.newline_before(self.i):
             if _is_string(token):
                 raise self.fail("a string after return and a line break")  # esprima takes it as the argument
             self.semicolon()
-            return N.Return(None, loc)
+            return N.Return(None, at, self.lines)
         arg = self.expression()
         if self.object is not None and arg is self.object[0]:
             arg = self.object[1]
         self.semicolon()
-        return N.Return(arg, loc)
+        return N.Return(arg, at, self.lines)
 
     def labelled_statement(self) -> N.Node:
-        loc = self.loc(self.i)
+        at = self.starts[self.i]
         label = self.toks[self.i]
         self.i += 2
-        return N.Labeled(label, self.statement(), loc)
+        return N.Labeled(label, self.statement(), at, self.lines)
 
     def switch_statement(self) -> N.Node:
         """`switch (e) { case e: S* ... default: S* }` (one default at most)."""
-        loc = self.loc(self.i)
+        at = self.starts[self.i]
         self.i += 1
         disc = self.parenthesised()
         self.expect("{")
         toks, cases, default_seen = self.toks, [], False
         while toks[self.i] != "}":
-            case_loc = self.loc(self.i)
+            case_at = self.starts[self.i]
             if toks[self.i] == "case":
                 self.i += 1
                 test = self.expression()
@@ -485,9 +424,9 @@ class _Parser:
             body = []
             while toks[self.i] not in CASE_END:
                 body.append(self.statement())
-            cases.append(N.Case(test, body, case_loc))
+            cases.append(N.Case(test, body, case_at, self.lines))
         self.i += 1
-        return N.Switch(disc, cases, loc)
+        return N.Switch(disc, cases, at, self.lines)
 
     # -- expressions (ES5 §11)
 
@@ -501,7 +440,7 @@ class _Parser:
         while self.toks[self.i] == ",":
             self.i += 1
             exprs.append(self.assign())
-        return N.Seq(exprs, expr.loc if self.toks[start] != "(" else self.loc(start))
+        return N.Seq(exprs, expr.at if self.toks[start] != "(" else self.starts[start], self.lines)
 
     def assign(self) -> N.Node:
         """AssignmentExpression: a conditional, or a target followed by `=` (or a compound operator) and a value."""
@@ -513,20 +452,20 @@ class _Parser:
             left = self.climb(left, start, 1)
             token = toks[self.i]
         if token == "=" or token in COMPOUND_ASSIGNMENT:
-            if not isinstance(left, ASSIGNABLE) or (toks[start] == "(" and left.loc != self.loc(start)):
+            if not isinstance(left, ASSIGNABLE) or (toks[start] == "(" and left.at != self.starts[start]):
                 raise self.fail("assignment to something that is not a name or member, or is parenthesised")
             self.i += 1
             value = self.assign()
             if token == "=":
-                return N.Assign(left, value, left.loc)
-            return N.Unsupported(f"compound assignment `{token}`", left.loc)
+                return N.Assign(left, value, left.at, self.lines)
+            return N.Unsupported(f"compound assignment `{token}`", left.at, self.lines)
         if token != "?":
             return left
         self.i += 1
         then = self.assign()
         self.expect(":")
         orelse = self.assign()
-        return N.Cond(left, then, orelse, left.loc if toks[start] != "(" else self.loc(start))
+        return N.Cond(left, then, orelse, left.at if toks[start] != "(" else self.starts[start], self.lines)
 
     def climb(self, left: N.Node, start: int, min_prec: int) -> N.Node:
         """The binary operators of precedence `min_prec` and above after `left` (which began at token `start`).
@@ -534,7 +473,7 @@ class _Parser:
         Precedence climbing over PREC: a right operand recurses only when a tighter operator follows it.
         """
         toks = self.toks
-        loc = left.loc if toks[start] != "(" else self.loc(start)
+        at = left.at if toks[start] != "(" else self.starts[start]
         prec = PREC.get(toks[self.i], 0)
         while prec >= min_prec:
             op = toks[self.i]
@@ -546,39 +485,33 @@ class _Parser:
                 right = self.climb(right, right_start, prec + 1)
                 next_prec = PREC.get(toks[self.i], 0)
             if op in UNSUPPORTED_BINARY:
-                left = N.Unsupported(f"`{op}` operator", loc)
+                left = N.Unsupported(f"`{op}` operator", at, self.lines)
             else:
-                left = N.Binary(op, left, right, loc)
+                left = N.Binary(op, left, right, at, self.lines)
             prec = next_prec
         return left
 
     def unary(self) -> N.Node:
         """UnaryExpression and LeftHandSideExpression: prefix operators, then a primary and its postfixes.
 
-        The hot path of the parser: names and numbers are built here with the line cursor (`loc`) inlined.
+        The hot path of the parser: names and numbers are built here.
         """
         i = self.i
         toks = self.toks
         token = toks[i]
         first = token[0]
         if first in DIGITS or (first in IDENTIFIER_START and token not in RESERVED):
-            off = self.starts[i]  # self.loc(i), inlined
-            if self.lo <= off < self.hi:
-                loc = _new_loc(Loc)
-                _set_line(loc, self.line)
-                _set_col(loc, off - self.lo)
-            else:
-                loc = self._move_to_line(off)
+            at = self.starts[i]
             if first in DIGITS:
                 typed = self.numbers.get(token) or self.number_type(token)
-                node: N.Node = N.Num(typed[0], typed[1], loc)
+                node: N.Node = N.Num(typed[0], typed[1], at, self.lines)
             else:
-                node = N.Name(token, loc)
+                node = N.Name(token, at, self.lines)
             self.i = i + 1
         elif token in UNARY:
             self.i = i + 1
-            loc = self.loc(i)
-            return N.Unary(token, self.unary(), loc)
+            at = self.starts[i]
+            return N.Unary(token, self.unary(), at, self.lines)
         elif token == "(":
             self.i = i + 1
             node = self.expression()
@@ -589,7 +522,7 @@ class _Parser:
             node = self.other_primary(token, i)
         if toks[self.i] not in POSTFIX:
             return node
-        return self.postfixes(node, node.loc if token != "(" else self.loc(i))
+        return self.postfixes(node, node.at if token != "(" else self.starts[i])
 
     def other_primary(self, token: str, i: int) -> N.Node:
         """The rarer primaries: `new`, literal words, `.5`, array and object literals, strings at module level."""
@@ -597,18 +530,18 @@ class _Parser:
             return self.new_expression()
         if token in LITERAL_WORDS:
             self.i = i + 1
-            return N.Unsupported(f"`{token}` literal", self.loc(i))
+            return N.Unsupported(f"`{token}` literal", self.starts[i], self.lines)
         if token[0] == "." and token[1:2] in DIGITS:  # `.5` (not `...`)
             typed = self.numbers.get(token) or self.number_type(token)
             self.i = i + 1
-            return N.Num(typed[0], typed[1], self.loc(i))
+            return N.Num(typed[0], typed[1], self.starts[i], self.lines)
         if token == "[":
             return self.array_literal()
         if token == "{":
             return self.object_literal()
         if _is_string(token) and not self.in_function:
             self.i = i + 1
-            return N.Str(token[1:-1], self.loc(i))
+            return N.Str(token[1:-1], self.starts[i], self.lines)
         raise self.fail(f"unexpected {token!r}")
 
     def number_type(self, token: str) -> tuple[int | float, bool]:
@@ -618,7 +551,7 @@ class _Parser:
         self.numbers[token] = typed
         return typed
 
-    def postfixes(self, node: N.Node, loc: Loc, calls: bool = True) -> N.Node:
+    def postfixes(self, node: N.Node, at: int, calls: bool = True) -> N.Node:
         """`.name`, `[e]` and (when `calls`) `(args)` after a primary, all located at the primary's first token."""
         toks = self.toks
         while True:
@@ -627,15 +560,15 @@ class _Parser:
                 self.i += 1
                 index = self.expression()
                 self.expect("]")
-                node = N.Index(node, index, loc)
+                node = N.Index(node, index, at, self.lines)
             elif token == ".":
                 prop = toks[self.i + 1]
                 if prop[0] not in IDENTIFIER_START:
                     raise self.fail("expected a property name")
                 self.i += 2
-                node = N.Dot(node, prop, loc)
+                node = N.Dot(node, prop, at, self.lines)
             elif token == "(" and calls:
-                node = N.Call(node, self.arguments(), loc)
+                node = N.Call(node, self.arguments(), at, self.lines)
             else:
                 return node
 
@@ -653,24 +586,24 @@ class _Parser:
 
     def new_expression(self) -> N.Node:
         """`new callee(args)` or `new callee`; the callee a name (or another `new`) with member accesses."""
-        loc = self.loc(self.i)
+        at = self.starts[self.i]
         self.i += 1
         start = self.i
         token = self.toks[start]
         if token == "new":
             callee = self.new_expression()
         elif _is_name(token):
-            callee = N.Name(token, self.loc(start))
+            callee = N.Name(token, self.starts[start], self.lines)
             self.i += 1
         else:
             raise self.fail("unsupported `new` callee")
-        callee = self.postfixes(callee, callee.loc, calls=False)
+        callee = self.postfixes(callee, callee.at, calls=False)
         args = self.arguments() if self.toks[self.i] == "(" else []
-        return N.New(callee, args, loc)
+        return N.New(callee, args, at, self.lines)
 
     def array_literal(self) -> N.Node:
         """`[e, e, ...]`: a function table as a module-level initialiser (see var_statement), else Unsupported."""
-        loc = self.loc(self.i)
+        at = self.starts[self.i]
         self.i += 1
         toks = self.toks
         elements: list[N.Node | None] = []
@@ -683,15 +616,15 @@ class _Parser:
             if toks[self.i] != "]":
                 self.expect(",")
         self.i += 1
-        node = N.Unsupported("array literal", loc)
+        node = N.Unsupported("array literal", at, self.lines)
         if not self.in_function:
-            items = [N.Unsupported("array hole", loc) if e is None else e for e in elements]
-            self.array = (node, N.ArrayLit(items, loc))
+            items = [N.Unsupported("array hole", at, self.lines) if e is None else e for e in elements]
+            self.array = (node, N.ArrayLit(items, at, self.lines))
         return node
 
     def object_literal(self) -> N.Node:
         """`{name: e, "name": e, ...}`: the export object as a module-level return argument, else Unsupported."""
-        loc = self.loc(self.i)
+        at = self.starts[self.i]
         self.i += 1
         toks = self.toks
         props: list[tuple[str, N.Node]] = []
@@ -711,7 +644,7 @@ class _Parser:
             if toks[self.i] != "}":
                 self.expect(",")
         self.i += 1
-        node = N.Unsupported("object literal", loc)
+        node = N.Unsupported("object literal", at, self.lines)
         if not self.in_function:
-            self.object = (node, N.ObjectLit(props, loc))
+            self.object = (node, N.ObjectLit(props, at, self.lines))
         return node

@@ -32,7 +32,7 @@ from operator import itemgetter
 
 from asm2wasm.frontend import nodes as N
 from asm2wasm.frontend.extract import ModuleSpan
-from asm2wasm.frontend.parser import FastPathUnavailable, _is_name, _Parser, lines_from
+from asm2wasm.frontend.parser import FastPathUnavailable, _is_name, _Parser
 from asm2wasm.frontend.scanner import COMMENT, END, STRING, scan
 from asm2wasm.util import gc_paused
 
@@ -82,7 +82,7 @@ def parse_functions(source: str, span: ModuleSpan, ranges: list[tuple[int, int]]
     start, end = ranges[0][0], ranges[-1][1]
     with gc_paused():
         tokens, starts = scan(source, start, end)
-        parser = _Parser(source, span, tokens, starts, lines_from(source, span, start, end))
+        parser = _Parser(source, span, tokens, starts)
         decls = []
         for first, last in ranges:
             if starts[parser.i] != first or tokens[parser.i] != "function":

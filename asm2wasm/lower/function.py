@@ -66,7 +66,7 @@ class FunctionLowering:
     first_scratch: int = 0
     free: dict[str, list[int]] = field(default_factory=lambda: {"i32": [], "f32": [], "f64": []})
     targets: list[_Target] = field(default_factory=list)
-    lines: list[tuple[int, int]] | None = None  # (instruction index, source line) when source maps are wanted
+    source_offsets: list[tuple[int, int]] | None = None  # (instruction index, statement's offset) for source maps
     unchecked: dict = field(default_factory=dict)  # in a range's fast copy: id(access) -> (lo, k), see versioning
     ranges: bool = False  # plan ranges in statement lists (not inside a range's copies: code at most twice its size)
     slow_copy: bool = False  # in a range's slow copy: checked accesses call the access helpers
@@ -312,10 +312,10 @@ class FunctionLowering:
     # ---- statements
 
     def stmt(self, node) -> None:
-        if self.lines is not None:
-            line = getattr(node, "line", 0)
-            if line:
-                self.lines.append((len(self.code), line))
+        if self.source_offsets is not None:
+            at = getattr(node, "at", -1)
+            if at >= 0:
+                self.source_offsets.append((len(self.code), at))
         self._STMT[type(node)](self, node)
 
     def _expr_stmt(self, node: ir.ExprStmt) -> None:
@@ -558,7 +558,7 @@ def _start(func: ir.Function, layout: Layout) -> FunctionLowering:
     """A lowering of `func` whose code starts with its declared locals' initial values."""
     n_params = len(func.params)
     lowering = FunctionLowering(layout, n_params, first_scratch=n_params + len(func.locals),
-                                lines=[] if layout.debug_lines else None)
+                                source_offsets=[] if layout.debug_lines else None)
     for i, (_, vt, value) in enumerate(func.locals):
         if value != 0 or _is_negative_zero(value):
             lowering.code += [(vt + ".const", value), ("local.set", n_params + i)]
@@ -572,7 +572,7 @@ def _finish(lowering: FunctionLowering, func: ir.Function, type_index: int, debu
     names = [name for name, _ in func.params] + [name for name, _, _ in func.locals]
     names += [f"$scratch{i}" for i in range(len(lowering.extra_locals))]
     return wasm.Function(type_index, lowering.code, [vt for _, vt, _ in func.locals] + lowering.extra_locals,
-                         debug_name, names, lowering.lines or [])
+                         debug_name, names, lowering.source_offsets or [])
 
 
 def _needs_check(access) -> bool:

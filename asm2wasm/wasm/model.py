@@ -72,7 +72,7 @@ class Function:
     locals: list[str] = field(default_factory=list)  # value types of the non-parameter locals, in order
     debug_name: str = ""
     local_names: list[str] = field(default_factory=list)  # names of params then locals ("" = unnamed)
-    lines: list[tuple[int, int]] = field(default_factory=list)  # (instruction index, source line), for -g
+    source_offsets: list[tuple[int, int]] = field(default_factory=list)  # (instruction index, asm.js offset), -g
 
 
 @dataclass

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 
+from asm2wasm.frontend.positions import SourceLines
 from asm2wasm.wasm.consts import SECTION_CODE, SECTION_CUSTOM
 from asm2wasm.wasm.encode import encode_function_body
 from asm2wasm.wasm.instrs import encode_instr
@@ -64,7 +65,7 @@ def _uleb(data: bytes, pos: int) -> tuple[int, int]:
 def _instruction_offsets(func: Function) -> list[int]:
     """Byte offset (within the code entry) of each marked instruction of `func`."""
     prefix = len(encode_function_body(Function(func.type_index, [], func.locals))) - 1  # locals, without `end`
-    wanted = iter(index for index, _ in func.lines)
+    wanted = iter(index for index, _ in func.source_offsets)
     offsets, position, next_index = [], prefix, next(wanted, None)
     for index, ins in enumerate(func.body):
         while next_index == index:
@@ -82,12 +83,14 @@ def _instruction_offsets(func: Function) -> list[int]:
 def build_source_map(module: Module, binary: bytes, asm_source: str, asm_name: str, wasm_name: str) -> str:
     """The source map JSON for `binary` (the encoding of `module`)."""
     c_lines = original_lines(asm_source)
+    positions = SourceLines(asm_source)
     sources: dict[str, int] = {}
     segments = []  # (file offset, source index, 0-based line)
     for func, start in zip(module.functions, function_body_offsets(binary)):
-        if not func.lines:
+        if not func.source_offsets:
             continue
-        for (_, asm_line), offset in zip(func.lines, _instruction_offsets(func)):
+        for (_, at), offset in zip(func.source_offsets, _instruction_offsets(func)):
+            asm_line = positions.line(at)
             file, line = c_lines.get(asm_line, (asm_name, asm_line))
             segments.append((start + offset, sources.setdefault(file, len(sources)), line - 1))
     segments.sort()
