@@ -28,6 +28,7 @@ from asm2wasm.lower.semantics import (
 from asm2wasm.wasm import model as wasm
 
 ZERO = {"i32": ("i32.const", 0), "f32": ("f32.const", 0.0), "f64": ("f64.const", 0.0)}
+CONST_OP = {vt: vt + ".const" for vt in ("i32", "f32", "f64")}
 
 
 @dataclass
@@ -89,7 +90,13 @@ class FunctionLowering:
 
     def emit(self, node) -> None:
         """Emit `node`, leaving its value on the stack."""
-        self._EMIT[type(node)](self, node)
+        kind = type(node)
+        if kind is ir.GetLocal:  # the leaves are most nodes: without a call of their own
+            self.code.append(("local.get", node.index))
+        elif kind is ir.Const:
+            self.code.append((CONST_OP[node.vt], node.value))
+        else:
+            self._EMIT[kind](self, node)
 
     def emit_effect(self, node) -> None:
         """Emit `node` for its side effects only, leaving nothing on the stack."""
@@ -115,7 +122,7 @@ class FunctionLowering:
                 self.code.append(("drop",))
 
     def _const(self, node: ir.Const) -> None:
-        self.code.append((node.vt + ".const", node.value))
+        self.code.append((CONST_OP[node.vt], node.value))
 
     def _get_local(self, node: ir.GetLocal) -> None:
         self.code.append(("local.get", node.index))

@@ -221,6 +221,7 @@ class Analysis:
         self.clock = 0
         self.stamp: dict[int, int] = {}  # local index -> clock of its last assignment
         self.leaves: dict[int, Sym] = {}  # local index -> its Sym as a variable, while its stamp holds (shared)
+        self.consts: dict[int, Sym] = {}  # value -> its Sym (shared: Syms are never changed)
         self.global_stamp: dict[int, int] = {}
         self.call_clock = 0  # clock of the last call
         self.defs: dict[int, tuple[Sym, int]] = {}  # local -> (its value at its definition, scope)
@@ -237,7 +238,12 @@ class Analysis:
         """The pure i32 expression `node` as a Sym (see the class docstring), or None."""
         kind = type(node)
         if kind is ir.Const:
-            return Sym(None, None, node.value, 0) if node.vt == "i32" else None
+            if node.vt != "i32":
+                return None
+            const = self.consts.get(node.value)
+            if const is None:
+                const = self.consts[node.value] = Sym(None, None, node.value, 0)
+            return const
         if kind is ir.GetLocal:
             if node.vt != "i32":
                 return None
