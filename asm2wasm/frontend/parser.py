@@ -309,7 +309,7 @@ class _Parser:
             self.i += 1
         else:
             self.semicolon()
-        return N.ExprStmt(expr, expr.at if self.toks[start] != "(" else self.starts[start], self.lines)
+        return N.ExprStmt(expr, self.starts[start], self.lines)
 
     def parenthesised(self) -> N.Node:
         """`( e )` after if, while, switch (in expressions, `unary` reads parentheses itself)."""
@@ -440,7 +440,7 @@ class _Parser:
         while self.toks[self.i] == ",":
             self.i += 1
             exprs.append(self.assign())
-        return N.Seq(exprs, expr.at if self.toks[start] != "(" else self.starts[start], self.lines)
+        return N.Seq(exprs, self.starts[start], self.lines)
 
     def assign(self) -> N.Node:
         """AssignmentExpression: a conditional, or a target followed by `=` (or a compound operator) and a value."""
@@ -465,7 +465,7 @@ class _Parser:
         then = self.assign()
         self.expect(":")
         orelse = self.assign()
-        return N.Cond(left, then, orelse, left.at if toks[start] != "(" else self.starts[start], self.lines)
+        return N.Cond(left, then, orelse, self.starts[start], self.lines)
 
     def climb(self, left: N.Node, start: int, min_prec: int) -> N.Node:
         """The binary operators of precedence `min_prec` and above after `left` (which began at token `start`).
@@ -473,7 +473,7 @@ class _Parser:
         Precedence climbing over PREC: a right operand recurses only when a tighter operator follows it.
         """
         toks = self.toks
-        at = left.at if toks[start] != "(" else self.starts[start]
+        at = self.starts[start]
         prec = PREC.get(toks[self.i], 0)
         while prec >= min_prec:
             op = toks[self.i]
@@ -522,7 +522,7 @@ class _Parser:
             node = self.other_primary(token, i)
         if toks[self.i] not in POSTFIX:
             return node
-        return self.postfixes(node, node.at if token != "(" else self.starts[i])
+        return self.postfixes(node, self.starts[i])
 
     def other_primary(self, token: str, i: int) -> N.Node:
         """The rarer primaries: `new`, literal words, `.5`, array and object literals, strings at module level."""
