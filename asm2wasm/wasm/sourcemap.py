@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import accumulate
 
 from asm2wasm.frontend.positions import SourceLines
 from asm2wasm.wasm.consts import SECTION_CODE, SECTION_CUSTOM
 from asm2wasm.wasm.encode import encode_function_body
-from asm2wasm.wasm.instrs import encode_instr
+from asm2wasm.wasm.instrs import InstructionCache, encode_instr
 from asm2wasm.wasm.leb import uleb_bytes
 from asm2wasm.wasm.model import Function, Module
 from asm2wasm.wasm.names import write_name
@@ -62,34 +63,28 @@ def _uleb(data: bytes, pos: int) -> tuple[int, int]:
             return result, pos
 
 
-def _instruction_offsets(func: Function) -> list[int]:
-    """Byte offset (within the code entry) of each marked instruction of `func`."""
+def _instruction_offsets(func: Function, cache: InstructionCache) -> list[int]:
+    """Byte offset (within the code entry) of each marked instruction of `func`; `cache` as in `emit_body`."""
     prefix = len(encode_function_body(Function(func.type_index, [], func.locals))) - 1  # locals, without `end`
-    wanted = iter(index for index, _ in func.source_offsets)
-    offsets, position, next_index = [], prefix, next(wanted, None)
-    for index, ins in enumerate(func.body):
-        while next_index == index:
-            offsets.append(position)
-            next_index = next(wanted, None)
-        if next_index is None:
-            break
-        position += len(encode_instr(ins))
-    while next_index is not None:  # marks at the very end (an empty statement last)
-        offsets.append(position)
-        next_index = next(wanted, None)
-    return offsets
+    try:
+        lengths = list(map(len, map(cache.__getitem__, func.body)))
+    except TypeError:  # an unhashable instruction (see emit_body)
+        lengths = [len(encode_instr(ins)) for ins in func.body]
+    starts = list(accumulate(lengths, initial=prefix))  # one more than the instructions: a mark may be at the end
+    return [starts[index] for index, _ in func.source_offsets]
 
 
 def build_source_map(module: Module, binary: bytes, asm_source: str, asm_name: str, wasm_name: str) -> str:
     """The source map JSON for `binary` (the encoding of `module`)."""
     c_lines = original_lines(asm_source)
     positions = SourceLines(asm_source)
+    cache = InstructionCache()
     sources: dict[str, int] = {}
     segments = []  # (file offset, source index, 0-based line)
     for func, start in zip(module.functions, function_body_offsets(binary)):
         if not func.source_offsets:
             continue
-        for (_, at), offset in zip(func.source_offsets, _instruction_offsets(func)):
+        for (_, at), offset in zip(func.source_offsets, _instruction_offsets(func, cache)):
             asm_line = positions.line(at)
             file, line = c_lines.get(asm_line, (asm_name, asm_line))
             segments.append((start + offset, sources.setdefault(file, len(sources)), line - 1))
