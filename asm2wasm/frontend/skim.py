@@ -12,7 +12,7 @@ parse them. So the parent `skim`s the module:
    params )` is a function body: its tokens are replaced by one BODY token (positioned as its `}`); any other pair
    (the export object) is scanned with the rest;
 3. the fast parser (`parser._Parser`) parses that token list as the whole module, except that a function body is
-   the BODY token: the FuncDecls get an empty body, their `loc` and `end` as a full parse gives them, and each
+   the BODY token: the FuncDecls get an empty body, their `at` and `end` as a full parse gives them, and each
    function's range of text (its `function` keyword to past its `}`) is recorded.
 
 Each worker then parses the function declarations of a contiguous range of functions (`parse_functions`), on its
