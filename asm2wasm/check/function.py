@@ -64,6 +64,7 @@ class FunctionChecker(CallChecks):
         self.labels: list[tuple[tuple[str, ...], str]] = []  # (label names, "loop" | "switch" | "block")
         self.result = "void"
         self.lines: SourceLines | None = None  # the positions of the function's source, for error messages
+        self.checked_accesses = 0  # loads and stores built with an address not proven in bounds
 
     # ---- §6.4 ValidateFunction
 
@@ -81,7 +82,8 @@ class FunctionChecker(CallChecks):
             self._add_local(name, {"i32": "int", "f64": "double", "f32": "float"}[vt], at)
             locals_.append((name, vt, value))
         body = [self.check_stmt(stmt) for stmt in decl.body[start:]]
-        return ir.Function(decl.name, params, locals_, RESULT_VT[sig.result], sig.result, body, decl.at)
+        return ir.Function(decl.name, params, locals_, RESULT_VT[sig.result], sig.result, body, decl.at,
+                           self.checked_accesses)
 
     def _add_local(self, name: str, kind: str, at: int) -> None:
         if name in self.locals:
@@ -439,6 +441,8 @@ class FunctionChecker(CallChecks):
 
     def _index(self, expr: n.Index):
         view, addr = self._heap_access(expr)
+        if not addr.in_bounds:
+            self.checked_accesses += 1
         return view.load_type, ir.Load(view.valtype, view, addr)
 
     def _store(self, expr: n.Assign):
@@ -447,6 +451,8 @@ class FunctionChecker(CallChecks):
         if not any(is_a(kind, allowed) for allowed in view.store_types):
             raise CompileError("T012", f"cannot store a value of type {kind} into a {view.ctor}", expr.loc)
         vt = WASM_TYPE[kind]
+        if not addr.in_bounds:
+            self.checked_accesses += 1
         return kind, ir.Store(vt, view, addr, value, STORE_CONVERSIONS.get((vt, view.valtype)))
 
     _EXPRESSIONS: ClassVar[dict] = _ByNodeType(_unsupported, {

@@ -229,6 +229,7 @@ class Function:
     result_type: str  # asm.js return type: signed, double, float or void
     body: list
     at: int  # the declaration's source offset
+    checked_accesses: int = 0  # its loads and stores whose address is not proven in bounds (each built once)
 
 
 @dataclass

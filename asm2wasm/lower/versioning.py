@@ -187,6 +187,8 @@ def plan_function(func: ir.Function, needs_check) -> FunctionPlan | None:
 
 def analyse(func: ir.Function, needs_check) -> Facts | None:
     """The facts of `func`'s statements and accesses, or None when ranges are not worth planning in it."""
+    if func.checked_accesses > MAX_FUNCTION_CHECKS:  # the walk would give up on it: do not start it
+        return None
     walk = Analysis(needs_check)
     try:
         for stmt in func.body:

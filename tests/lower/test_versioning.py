@@ -411,3 +411,36 @@ def test_a_checked_twin_is_named_apart_from_every_asmjs_function() -> None:
                              ).lowered.module
     names = [f.debug_name for f in module.functions]
     assert "f.checked" in names and "f$checked.checked" in names and len(set(names)) == len(names)
+
+
+@pytest.mark.parametrize("fixture", sorted(Path(__file__).parents[2].joinpath("fixtures/valid").glob("*.js")),
+                         ids=lambda p: p.stem)
+def test_the_checker_counts_the_checked_accesses_the_walk_finds(fixture: Path) -> None:
+    """`ir.Function.checked_accesses` lets `analyse` skip functions the walk would give up on: it must be the number
+    of checked loads and stores in the body, no more (an access built and dropped would skip a plannable function)."""
+    typed = compile_source(fixture.read_text(), fixture.name, Options(jobs=1)).typed
+    for func in typed.functions:
+        assert func.checked_accesses == _checked_in(func.body), func.name
+
+
+def _checked_in(node) -> int:
+    """The checked loads and stores under `node`, found through every field, list and tuple (switch cases too)."""
+    if isinstance(node, (list, tuple)):
+        return sum(map(_checked_in, node))
+    if not hasattr(node, "__dataclass_fields__"):
+        return 0
+    here = int(isinstance(node, (ir.Load, ir.Store)) and not node.addr.in_bounds)
+    return here + sum(_checked_in(getattr(node, name)) for name in node.__dataclass_fields__ if name != "view")
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+def test_functions_with_too_many_checked_accesses_are_not_planned(extra: int) -> None:
+    n = versioning.MAX_FUNCTION_CHECKS + extra
+    func = next(f for f in compiled_module(
+        "function f(p) { p = p|0; " + "".join(f"H32[(p + {4 * i}) >> 2] = 1; " for i in range(n)) + "}"
+    ).typed.functions if f.name == "f")
+    assert func.checked_accesses == n
+    plannable = versioning.analyse(func, lambda access: not access.addr.in_bounds) is not None
+    assert plannable == (n <= versioning.MAX_FUNCTION_CHECKS)
+    func.checked_accesses = 0  # without the count, the walk itself gives up at the same number
+    assert (versioning.analyse(func, lambda access: not access.addr.in_bounds) is not None) == plannable
