@@ -136,9 +136,7 @@ class _Parser:
         "toks",
     )
 
-    def __init__(self, source: str, span: ModuleSpan, tokens: list[str], starts: list[int],
-                 lines: SourceLines | None = None) -> None:
-        """`lines`: the positions of `source`, when other trees of it share them."""
+    def __init__(self, source: str, span: ModuleSpan, tokens: list[str], starts: list[int]) -> None:
         self.src = source
         self.span = span
         self.toks = tokens
@@ -149,7 +147,7 @@ class _Parser:
         # the last array / object literal at module level: (its Unsupported stand-in, the literal itself)
         self.array: tuple[N.Node, N.ArrayLit] | None = None
         self.object: tuple[N.Node, N.ObjectLit] | None = None
-        self.lines = lines or SourceLines(source)
+        self.lines = SourceLines(source)  # the nodes' positions, worked out when asked
         self.statements: dict[str, Callable[[], N.Node]] = {
             "var": self.var_statement,
             "function": self.function_declaration,
