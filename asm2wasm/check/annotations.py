@@ -6,12 +6,11 @@ statement announces: everything a function's signature needs before any body is 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from asm2wasm.check import ir
 from asm2wasm.check.env import Binding, FuncSig, GlobalEnv
-from asm2wasm.diagnostics import CompileError, Loc
+from asm2wasm.diagnostics import CompileError
 from asm2wasm.frontend import nodes as n
+from asm2wasm.frontend.positions import SourceLines
 
 VT_OF = {"int": "i32", "double": "f64", "float": "f32"}
 NO_BINDING = Binding("none")
@@ -105,12 +104,12 @@ def local_declarations(env: GlobalEnv, decl: n.FuncDecl) -> tuple[list[tuple[str
     i = len(decl.params)
     while i < len(decl.body) and isinstance(decl.body[i], n.VarDecl):
         for name, init, at in decl.body[i].decls:
-            result.append((name, *_local_initialiser(env, name, init, decl.lines.loc, at), at))
+            result.append((name, *_local_initialiser(env, name, init, decl.lines, at), at))
         i += 1
     return result, i
 
 
-def _local_initialiser(env: GlobalEnv, name: str, init: n.Node | None, loc_of: Callable[[int], Loc], at: int
+def _local_initialiser(env: GlobalEnv, name: str, init: n.Node | None, lines: SourceLines, at: int
                        ) -> tuple[str, float | int]:
     if init is not None:
         literal = literal_value(init)
@@ -121,7 +120,7 @@ def _local_initialiser(env: GlobalEnv, name: str, init: n.Node | None, loc_of: C
             if literal is not None:
                 return "f32", float(literal[1])
     raise CompileError("A002", f"local `{name}` must be initialised with a numeric literal or fround(literal)",
-                       init.loc if init is not None else loc_of(at))
+                       init.loc if init is not None else lines.loc(at))
 
 
 def _return_form(env: GlobalEnv, node: n.Node | None) -> str | None:
