@@ -121,12 +121,6 @@ class FunctionLowering:
             if getattr(node, "vt", None) is not None:
                 self.code.append(("drop",))
 
-    def _const(self, node: ir.Const) -> None:
-        self.code.append((CONST_OP[node.vt], node.value))
-
-    def _get_local(self, node: ir.GetLocal) -> None:
-        self.code.append(("local.get", node.index))
-
     def _set_local(self, node: ir.SetLocal) -> None:
         self.emit(node.value)
         self.code.append(("local.tee", node.index))
@@ -309,11 +303,11 @@ class FunctionLowering:
             self.emit(arg)
             self._op(node.op)
 
-    _EMIT: ClassVar[dict] = {
-        ir.Const: _const, ir.GetLocal: _get_local, ir.SetLocal: _set_local, ir.GetGlobal: _get_global,
-        ir.SetGlobal: _set_global, ir.Load: _load, ir.Store: _store, ir.Unop: _unop, ir.Binop: _binop,
-        ir.Select: _select, ir.Comma: _comma, ir.CallFunc: _call_func, ir.CallForeign: _call_foreign,
-        ir.CallMath: _call_math, ir.CallTable: _call_table, ir.MinMax: _min_max,
+    _EMIT: ClassVar[dict] = {  # every expression but constants and local reads, which `emit` writes itself
+        ir.SetLocal: _set_local, ir.GetGlobal: _get_global, ir.SetGlobal: _set_global, ir.Load: _load,
+        ir.Store: _store, ir.Unop: _unop, ir.Binop: _binop, ir.Select: _select, ir.Comma: _comma,
+        ir.CallFunc: _call_func, ir.CallForeign: _call_foreign, ir.CallMath: _call_math, ir.CallTable: _call_table,
+        ir.MinMax: _min_max,
     }
 
     # ---- statements
@@ -568,7 +562,7 @@ def _start(func: ir.Function, layout: Layout) -> FunctionLowering:
                                 source_offsets=[] if layout.debug_lines else None)
     for i, (_, vt, value) in enumerate(func.locals):
         if value != 0 or _is_negative_zero(value):
-            lowering.code += [(vt + ".const", value), ("local.set", n_params + i)]
+            lowering.code += [(CONST_OP[vt], value), ("local.set", n_params + i)]
     return lowering
 
 
