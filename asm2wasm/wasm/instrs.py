@@ -157,14 +157,18 @@ class InstructionCache(dict):
         return code
 
 
-def emit_body(out: bytearray, body: Sequence[tuple], cache: InstructionCache) -> None:
-    """Append the bytes of every instruction in `body`, looked up in `cache` (at C speed: one join).
+def encoded_instrs(body: Sequence[tuple], cache: InstructionCache) -> list[bytes]:
+    """The bytes of every instruction in `body`, looked up in `cache` (at C speed).
 
     A body with an unhashable instruction (a list, or a `br_table` whose depths are a list) is encoded without the
     cache.
     """
     try:
-        out += b"".join(map(cache.__getitem__, body))
+        return list(map(cache.__getitem__, body))
     except TypeError:
-        for ins in body:
-            out += encode_instr(ins)
+        return [encode_instr(ins) for ins in body]
+
+
+def emit_body(out: bytearray, body: Sequence[tuple], cache: InstructionCache) -> None:
+    """Append the bytes of every instruction in `body` (`encoded_instrs`, joined in one go)."""
+    out += b"".join(encoded_instrs(body, cache))

@@ -15,7 +15,7 @@ from itertools import accumulate
 from asm2wasm.frontend.positions import SourceLines
 from asm2wasm.wasm.consts import SECTION_CODE, SECTION_CUSTOM
 from asm2wasm.wasm.encode import encode_function_body
-from asm2wasm.wasm.instrs import InstructionCache, encode_instr
+from asm2wasm.wasm.instrs import InstructionCache, encoded_instrs
 from asm2wasm.wasm.leb import uleb_bytes
 from asm2wasm.wasm.model import Function, Module
 from asm2wasm.wasm.names import write_name
@@ -64,13 +64,10 @@ def _uleb(data: bytes, pos: int) -> tuple[int, int]:
 
 
 def _instruction_offsets(func: Function, cache: InstructionCache) -> list[int]:
-    """Byte offset (within the code entry) of each marked instruction of `func`; `cache` as in `emit_body`."""
+    """Byte offset (within the code entry) of each marked instruction of `func`; `cache` as in `encoded_instrs`."""
     prefix = len(encode_function_body(Function(func.type_index, [], func.locals))) - 1  # locals, without `end`
-    try:
-        lengths = list(map(len, map(cache.__getitem__, func.body)))
-    except TypeError:  # an unhashable instruction (see emit_body)
-        lengths = [len(encode_instr(ins)) for ins in func.body]
-    starts = list(accumulate(lengths, initial=prefix))  # one more than the instructions: a mark may be at the end
+    # one offset more than there are instructions: a mark may be at the very end
+    starts = list(accumulate(map(len, encoded_instrs(func.body, cache)), initial=prefix))
     return [starts[index] for index, _ in func.source_offsets]
 
 
