@@ -170,14 +170,15 @@ class _Adapter:
     # -- positions
 
     def offset(self, node: Any) -> int:
+        """Where an ESTree node starts in the source."""
         return node.range[0] + self.shift
 
     def pos(self, node: Any) -> tuple[int, SourceLines]:
         """A node's position arguments (`at`, `lines`)."""
-        return node.range[0] + self.shift, self.lines
+        return self.offset(node), self.lines
 
     def loc(self, node: Any) -> Loc:
-        return self.lines.loc(node.range[0] + self.shift)
+        return self.lines.loc(self.offset(node))
 
     def unsupported(self, node: Any, what: str | None = None) -> N.Unsupported:
         return N.Unsupported(what or _WHAT.get(node.type) or _words(node.type), *self.pos(node))

@@ -22,6 +22,7 @@ from itertools import accumulate, islice
 from asm2wasm.diagnostics import Loc
 
 LINE_TERMINATORS = ("\n", "\r", "\u2028", "\u2029")
+DEPTH_CHANGE = {"{": 1, "}": -1}  # how a brace changes the nesting depth
 
 _SPECIAL = re.compile(r"[\"'`/]")
 _BRACE = re.compile(r"[{}]")
@@ -125,9 +126,6 @@ def match_brace(src: str, open_pos: int) -> int | None:
     return scan.run()
 
 
-_BRACE_DELTA = {"{": 1, "}": -1}
-
-
 class _BraceScan:
     """The state of one `match_brace` walk: brace depth, enclosing template substitutions, previous token."""
 
@@ -165,7 +163,7 @@ class _BraceScan:
             self.depth += src.count("{", pos, q) - closes
             return None
         # the depth after each brace, at C speed; walk to the `}` only where it reaches zero
-        depths = list(accumulate(map(_BRACE_DELTA.__getitem__, _BRACE.findall(src, pos, q)), initial=self.depth))
+        depths = list(accumulate(map(DEPTH_CHANGE.__getitem__, _BRACE.findall(src, pos, q)), initial=self.depth))
         if min(depths) > 0:
             self.depth = depths[-1]
             return None

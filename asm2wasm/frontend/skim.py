@@ -32,6 +32,7 @@ from operator import itemgetter
 
 from asm2wasm.frontend import nodes as N
 from asm2wasm.frontend.extract import ModuleSpan
+from asm2wasm.frontend.jsscan import DEPTH_CHANGE
 from asm2wasm.frontend.parser import FastPathUnavailable, _is_name, _Parser
 from asm2wasm.frontend.scanner import COMMENT, END, STRING, scan
 from asm2wasm.util import gc_paused
@@ -45,7 +46,6 @@ BODY = "\0"
 _GAP = r"[^{}\"'/]*+(?:/(?![/*])[^{}\"'/]*+)*+"
 _HIT = rf"{COMMENT}|{STRING}|[{{}}\"'/]|\Z"  # the end is matched so that findall stays linear
 _SKIM = re.compile(f"({_GAP})({_HIT})")
-_DEPTH_CHANGE = {"{": 1, "}": -1}
 _STRAY = frozenset("\"'/")
 
 
@@ -103,7 +103,7 @@ def _top_level_pairs(source: str, span: ModuleSpan) -> list[tuple[int, int]]:
         pieces.pop()
     hits = list(map(itemgetter(1), pieces))
     offsets = list(islice(accumulate(map(len, chain.from_iterable(pieces)), initial=span.start), 1, None, 2))
-    depths = list(accumulate(map(_DEPTH_CHANGE.get, hits, repeat(0))))
+    depths = list(accumulate(map(DEPTH_CHANGE.get, hits, repeat(0))))
     if not _STRAY.isdisjoint(hits):  # an unterminated string or comment: the scanner makes it a token no rule accepts
         raise FastPathUnavailable("an unterminated string or comment", span.start)
     # the module's `{` is the first brace, its `}` the last hit, and only that one closes it
