@@ -54,7 +54,9 @@ _ANY = r"[\s\S]|\Z"  # one character no rule knows; or the end of the text (an e
 TOKEN = re.compile(f"({_TRIVIA})({_IDENTIFIER}|{_NUMBER}|{_PUNCTUATOR}|{STRING}|{_ANY})")
 _PIECE = re.compile(f"{_TRIVIA}(?:{_IDENTIFIER}|{_NUMBER}|{_PUNCTUATOR}|{STRING}|{_ANY})")  # TOKEN, ungrouped
 _TRIVIA_PREFIX = re.compile(_TRIVIA)
-_TRIVIA_OPENER = re.compile(r"[ \t\n\r\v\f\u2028\u2029]+|/[/*]")  # where trivia may start
+# A character where trivia may start (white space, or a `/` that may open a comment): one character class, which
+# the regular expression engine searches several times faster than the runs and `/[/*]` as alternatives.
+_TRIVIA_OPENER = re.compile(r"[ \t\n\r\v\f\u2028\u2029/]")
 _match_start = re.Match.start
 _DENSE = 25  # text with fewer spaces and line feeds than one per this many characters is scanned as dense
 

@@ -42,8 +42,10 @@ from asm2wasm.util import gc_paused
 BODY = "\0"
 
 # (text without braces, quotes or comment openers)(a comment, a string, a brace, or a quote or `/*` that opens
-# nothing). The comment and string patterns are the scanner's own.
-_GAP = r"[^{}\"'/]*+(?:/(?![/*])[^{}\"'/]*+)*+"
+# nothing). The comment and string patterns are the scanner's own. The gap is not possessive: CPython 3.11.2
+# (Debian 12's; 3.11.7 is fixed) ignores a lookahead inside a possessive repeat, so `/(?![/*])` swallowed comment
+# openers and findall skipped text. It never backtracks anyway: a hit always matches where the longest gap ends.
+_GAP = r"[^{}\"'/]*(?:/(?![/*])[^{}\"'/]*)*"
 _HIT = rf"{COMMENT}|{STRING}|[{{}}\"'/]|\Z"  # the end is matched so that findall stays linear
 _SKIM = re.compile(f"({_GAP})({_HIT})")
 _STRAY = frozenset("\"'/")
