@@ -2,7 +2,7 @@
 
 One compiled regular expression does all the work (pycparser's habit of rows joined into one pattern, V8's habit
 of lexing only what asm.js needs). Each match is `(trivia)(token)`: the trivia (whitespace and comments, taken
-possessively so it is never re-split) and one token. `findall` runs the whole module at C speed; the offsets come
+possessively: never re-split) and one token. `findall` runs the whole module at C speed; the offsets come
 from the running sum of the pieces' lengths (`itertools.accumulate`, also C speed). No Python code runs per token.
 Minified text (little trivia) is matched without the groups, each match as one string: faster; the few matches
 that start with trivia are cut apart afterwards (`_scan_dense`). Both ways give the same tokens and offsets.
@@ -47,7 +47,19 @@ PUNCTUATORS = frozenset(
 _PUNCTUATOR = r"[(){}\[\];,~?:]|>(?:>>?)?=?|<<?=?|=>|[=!](?:==?)?|&&|\|\||\+\+|--|\*\*=?|[-+*/%&|^]=?|\.\.\.|\."
 COMMENT = r"//[^\n\r\u2028\u2029]*|/\*(?:[^*]|\*(?!/))*\*/"
 STRING = r"\"[^\"\\\n\r\u2028\u2029]*\"|'[^'\\\n\r\u2028\u2029]*'"
-_TRIVIA = rf"(?:[ \t\n\r\v\f\u2028\u2029]+|{COMMENT})*+"
+# CPython 3.11.2 (Debian 12's; 3.11.7 is fixed) can end a possessive repeat inside an iteration that failed part way
+# (an unterminated `/*` became trivia). There the patterns go without possessive repeats: the same matches, since a
+# token always follows the trivia and nothing backtracks into it, but about a tenth slower.
+POSSESSIVE = "+" if re.match(r"(?:/\*.*?\*/)*+", "/* x").end() == 0 else ""
+
+
+def trivia_pattern(possessive: str) -> str:
+    """White space and comments; `possessive` is "+" or "" (see POSSESSIVE)."""
+    white = rf"[ \t\n\r\v\f\u2028\u2029]*{possessive}"
+    return rf"{white}(?:(?:{COMMENT}){white})*{possessive}"
+
+
+_TRIVIA = trivia_pattern(POSSESSIVE)
 _IDENTIFIER = r"[A-Za-z_$][A-Za-z0-9_$]*"
 _NUMBER = r"0[xX][0-9a-fA-F]+|(?:[1-9][0-9]*|0)(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?"
 _ANY = r"[\s\S]|\Z"  # one character no rule knows; or the end of the text (an empty token)

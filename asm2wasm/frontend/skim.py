@@ -34,18 +34,23 @@ from asm2wasm.frontend import nodes as N
 from asm2wasm.frontend.extract import ModuleSpan
 from asm2wasm.frontend.jsscan import DEPTH_CHANGE
 from asm2wasm.frontend.parser import FastPathUnavailable, _is_name, _Parser
-from asm2wasm.frontend.scanner import COMMENT, END, STRING, scan
+from asm2wasm.frontend.scanner import COMMENT, END, POSSESSIVE, STRING, scan
 from asm2wasm.util import gc_paused
 
 # The token that stands for a skimmed function body, at the offset of its `}` and one character long (no real
 # token starts with NUL), so that the token after it is positioned as after the `}`.
 BODY = "\0"
 
+
+
+def gap_pattern(possessive: str) -> str:
+    """Text without braces, quotes or comment openers; `possessive` as in `scanner.trivia_pattern`."""
+    return rf"[^{{}}\"'/]*{possessive}(?:/(?![/*])[^{{}}\"'/]*{possessive})*{possessive}"
+
+
 # (text without braces, quotes or comment openers)(a comment, a string, a brace, or a quote or `/*` that opens
-# nothing). The comment and string patterns are the scanner's own. The gap is not possessive: CPython 3.11.2
-# (Debian 12's; 3.11.7 is fixed) ignores a lookahead inside a possessive repeat, so `/(?![/*])` swallowed comment
-# openers and findall skipped text. It never backtracks anyway: a hit always matches where the longest gap ends.
-_GAP = r"[^{}\"'/]*(?:/(?![/*])[^{}\"'/]*)*"
+# nothing). The comment and string patterns are the scanner's own, and so is the choice of possessive repeats.
+_GAP = gap_pattern(POSSESSIVE)
 _HIT = rf"{COMMENT}|{STRING}|[{{}}\"'/]|\Z"  # the end is matched so that findall stays linear
 _SKIM = re.compile(f"({_GAP})({_HIT})")
 _STRAY = frozenset("\"'/")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,32 @@ def test_trailing_trivia_and_empty_input() -> None:
 
 
 def test_unterminated_comment_is_not_trivia() -> None:
+    assert _tokens("a /* never closed") == ["a", "/", "*", "never", "closed"]
+
+
+# (text, length of the trivia at its start)
+TRIVIA_CORNERS = [("", 0), (" ", 1), (" /* x", 1), ("/* x", 0), (" /* a */ /* b", 9), ("// a\n /* b */ c", 14),
+                  ("/* a */\n//", 10), ("/ x", 0), (" /x/ ", 1), ("\u2028/* * / */ /**/\t", 16),
+                  ("/* a **/ /*/ b */ b", 18), ("//\r\n/", 4)]
+
+
+@pytest.mark.parametrize("text, length", TRIVIA_CORNERS)
+def test_trivia_is_the_same_with_and_without_possessive_repeats(text: str, length: int) -> None:
+    """The pattern without possessive repeats (what an interpreter that mishandles them gets, see POSSESSIVE)
+    takes exactly the trivia the possessive one takes, from every offset."""
+    ends = {}
+    for possessive in ("+", ""):
+        trivia = re.compile(scanner.trivia_pattern(possessive))
+        ends[possessive] = [trivia.match(text, start).end() for start in range(len(text) + 1)]
+    assert ends["+"] == ends[""]
+    assert ends[""][0] == length
+
+
+def test_possessive_repeats_are_used_where_they_work() -> None:
+    if re.match(r"(?:/\*.*?\*/)*+", "/* x").end() == 0:
+        assert scanner.POSSESSIVE == "+"
+    else:
+        assert scanner.POSSESSIVE == ""
     assert _tokens("a /* never closed") == ["a", "/", "*", "never", "closed"]
 
 

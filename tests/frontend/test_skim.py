@@ -9,6 +9,7 @@ the real sql.js build, with the functions split into ranges the way the parallel
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from asm2wasm.frontend import (
     skim_module,
 )
 from asm2wasm.frontend import nodes as N
+from asm2wasm.frontend.skim import gap_pattern
 from asm2wasm.util import run_with_big_stack
 
 REPO = Path(__file__).resolve().parents[2]
@@ -145,6 +147,22 @@ def test_what_the_fast_parser_does_not_take_is_not_skimmed_either(text: str) -> 
     if _fast_tree(source) is None:
         with pytest.raises(FastPathUnavailable):
             _skimmed_tree(source, parts=4)
+
+
+# (text, length of the gap at its start)
+GAP_CORNERS = [("", 0), ("a;\n// x\n{", 3), ("a / b / c {", 10), ("a/* {", 1), ("x = '{", 4), ("a //", 2),
+               ("/", 1), ("a/", 2), ("a/b/", 4), ("a/b//", 3)]
+
+
+@pytest.mark.parametrize("text, length", GAP_CORNERS)
+def test_gap_is_the_same_with_and_without_possessive_repeats(text: str, length: int) -> None:
+    """As the scanner's trivia (test_scanner.py): the fallback pattern takes the same text, from every offset."""
+    ends = {}
+    for possessive in ("+", ""):
+        gap = re.compile(gap_pattern(possessive))
+        ends[possessive] = [gap.match(text, start).end() for start in range(len(text) + 1)]
+    assert ends["+"] == ends[""]
+    assert ends[""][0] == length
 
 
 def test_strings_with_braces_at_module_level() -> None:
