@@ -68,11 +68,12 @@ class FunctionLowering:
     free: dict[str, list[int]] = field(default_factory=lambda: {"i32": [], "f32": [], "f64": []})
     targets: list[_Target] = field(default_factory=list)
     source_offsets: list[tuple[int, int]] | None = None  # (instruction index, statement's offset) for source maps
-    unchecked: dict = field(default_factory=dict)  # in a range's fast copy: id(access) -> (lo, k), see versioning
+    unchecked: dict = field(default_factory=dict)  # in a range: its covered accesses, id(access) -> (lo, k)
     ranges: bool = False  # plan ranges in statement lists (not inside a range's copies: code at most twice its size)
-    slow_copy: bool = False  # in a range's slow copy: checked accesses call the access helpers
+    edits: list | None = None  # in a range: what turns the code (its slow copy) into its fast copy, see `_range`
     facts: versioning.Facts | None = None  # the function's, when ranges are planned in it
     twin: int | None = None  # Wasm index of the function's checked twin: its whole-body range's slow copy
+    twin_code: tuple[list, list | None] | None = None  # that slow copy (code, source offsets), once lowered
 
     # ---- scratch locals
 
@@ -134,9 +135,8 @@ class FunctionLowering:
         self.code.append(("global.set", index))
         self.code.append(("global.get", index))
 
-    def _address(self, addr: ir.HeapAddress, base=None) -> None:
-        """`addr`, or with `base` in place of its base (a range's fast copy, see `_fast_address`)."""
-        self.emit(addr.base if base is None else base)
+    def _address(self, addr: ir.HeapAddress) -> None:
+        self.emit(addr.base)
         if addr.mask is not None:
             self.code.append(("i32.const", addr.mask))
             self.code.append(("i32.and",))
@@ -146,68 +146,121 @@ class FunctionLowering:
 
     def _load(self, node: ir.Load) -> None:
         view, code = node.view, self.code
-        info = self.unchecked.get(id(node)) if self.unchecked else None
-        if info is not None:
-            offset = self._fast_address(node.addr, view.size, info)
-            code.append((view.load_op, ALIGN[view.size], offset))
-            return
-        self._address(node.addr)
         access = (view.load_op, ALIGN[view.size], 0)
         if not self._checked(node.addr):
+            self._address(node.addr)
             code.append(access)
-            return
-        if self.slow_copy:
-            code.append(self._access_helper(view.load_op))
-            return
+        elif self.edits is not None:
+            self._range_load(node)
+        else:
+            self._address(node.addr)
+            code += self._checked_load(node, access)
+
+    def _checked_load(self, node: ir.Load, access: tuple) -> list:
+        """A load with its check, after its address."""
         temp = self.acquire("i32")
-        code += [("local.tee", temp), ("global.get", self.layout.heap_limit_globals[view.size]), ("i32.lt_u",),
-                 ("if", node.vt), ("local.get", temp), access, ("else",), OOB_LOAD_VALUE[node.vt], ("end",)]
-        self.release("i32", temp)
+        self.release("i32", temp)  # free again once the address is in it: nothing else is acquired meanwhile
+        return [("local.tee", temp), ("global.get", self.layout.heap_limit_globals[node.view.size]), ("i32.lt_u",),
+                ("if", node.vt), ("local.get", temp), access, ("else",), OOB_LOAD_VALUE[node.vt], ("end",)]
 
     def _access_helper(self, op: str) -> tuple:
         return ("call", self.layout.access_helper_base + ACCESS_HELPER_INDEX[op])
 
-    def _fast_address(self, addr: ir.HeapAddress, size: int, info: tuple[int, int]) -> int:
-        """The address of an access a range test covers; returns the memarg offset it was split into."""
-        split = versioning.fast_offset(addr, size, info)
-        if split is None:
-            self._address(addr)
-            return 0
-        base, offset = split
-        self._address(addr, base)
-        return offset
-
     def _store(self, node: ir.Store, keep: bool = True) -> None:
         view, code = node.view, self.code
-        info = self.unchecked.get(id(node)) if self.unchecked else None
-        checked = info is None and self._checked(node.addr)
-        if not keep and (not checked or self.slow_copy):  # the store alone: unchecked, or by an access helper
-            offset = 0
-            if info is not None:
-                offset = self._fast_address(node.addr, view.size, info)
-            else:
-                self._address(node.addr)
-            self.emit(node.value)
-            if node.convert:
-                code.append((node.convert,))
-            code.append(self._access_helper(view.store_op) if checked else (view.store_op, ALIGN[view.size], offset))
+        checked = self._checked(node.addr)
+        if checked and self.edits is not None:
+            self._range_store(node, keep)
             return
         access = (view.store_op, ALIGN[view.size], 0)
+        convert = [(node.convert,)] if node.convert else []
+        if not keep and not checked:  # the store alone
+            self._address(node.addr)
+            self.emit(node.value)
+            code += convert
+            code.append(access)
+            return
+        addr, value = self._store_operands(node)
+        store = [("local.get", addr), ("local.get", value), *convert, access]
+        code += self._checked_store(node, addr, store) if checked else store
+        if keep:
+            code.append(("local.get", value))
+        self.release(node.vt, value)
+        self.release("i32", addr)
+
+    def _store_operands(self, node: ir.Store) -> tuple[int, int]:
+        """The address and the value of a store computed into two scratch locals (the caller releases them)."""
         addr = self.acquire("i32")
         value = self.acquire(node.vt)
         self._address(node.addr)
-        code.append(("local.set", addr))
+        self.code.append(("local.set", addr))
         self.emit(node.value)
-        code.append(("local.set", value))
-        store = [("local.get", addr), ("local.get", value)] + ([(node.convert,)] if node.convert else []) + [access]
-        if checked and self.slow_copy:
-            code += [*store[:-1], self._access_helper(view.store_op)]
-        elif checked:
-            code += [("local.get", addr), ("global.get", self.layout.heap_limit_globals[view.size]), ("i32.lt_u",),
-                     ("if", None), *store, ("end",)]
+        self.code.append(("local.set", value))
+        return addr, value
+
+    def _checked_store(self, node: ir.Store, addr: int, store: list) -> list:
+        return [("local.get", addr), ("global.get", self.layout.heap_limit_globals[node.view.size]), ("i32.lt_u",),
+                ("if", None), *store, ("end",)]
+
+    # ---- heap accesses in a range (versioning.py), lowered once for both copies
+
+    def _range_address(self, addr: ir.HeapAddress, size: int, info: tuple[int, int] | None) -> int:
+        """The address of a checked access in a range, as the slow copy computes it. For a covered access whose
+        address is `(X + c) & mask` (`versioning.fast_offset`), the fast copy leaves `+ c` to the memarg: returns
+        that offset (else 0)."""
+        split = versioning.fast_offset(addr, size, info) if info is not None else None
+        self.emit(addr.base)
+        if split is not None:  # the base ends with `i32.const c; i32.add`
+            self.edits.append((len(self.code) - 2, 2, ()))
+        if addr.mask is not None:
+            self.code.append(("i32.const", addr.mask))
+            self.code.append(("i32.and",))
+        return 0 if split is None else split[1]
+
+    def _range_load(self, node: ir.Load) -> None:
+        """The slow copy calls the access helper; the fast copy reads directly where the range's test covers the
+        load, and checks it as anywhere else where it does not."""
+        view, code = node.view, self.code
+        info = self.unchecked.get(id(node))
+        offset = self._range_address(node.addr, view.size, info)
+        if info is not None:
+            fast = ((view.load_op, ALIGN[view.size], offset),)
         else:
-            code += store
-        if keep:
+            fast = self._checked_load(node, (view.load_op, ALIGN[view.size], 0))
+        self.edits.append((len(code), 1, fast))
+        code.append(self._access_helper(view.load_op))
+
+    def _range_store(self, node: ir.Store, keep: bool) -> None:
+        """As `_range_load`, for a store; its value is computed after its address in both copies."""
+        view, code = node.view, self.code
+        info = self.unchecked.get(id(node))
+        convert = [(node.convert,)] if node.convert else []
+        helper = self._access_helper(view.store_op)
+        if not keep and info is not None:  # the slow copy's helper call, the fast copy's direct store
+            offset = self._range_address(node.addr, view.size, info)
+            self.emit(node.value)
+            code += convert
+            self.edits.append((len(code), 1, ((view.store_op, ALIGN[view.size], offset),)))
+            code.append(helper)
+            return
+        access = (view.store_op, ALIGN[view.size], 0)
+        if not keep:  # uncovered: the fast copy checks it with the address and value in scratch locals
+            addr, value = self.acquire("i32"), self.acquire(node.vt)
+            self._address(node.addr)
+            self.edits.append((len(code), 0, (("local.set", addr),)))
+            self.emit(node.value)
+            store = [("local.get", addr), ("local.get", value), *convert, access]
+            self.edits.append((len(code), len(convert) + 1,
+                               (("local.set", value), *self._checked_store(node, addr, store))))
+            code += convert
+            code.append(helper)
+        else:  # both copies keep the value in a scratch local
+            addr, value = self._store_operands(node)
+            store = [("local.get", addr), ("local.get", value), *convert, access]
+            fast = store if info is not None else self._checked_store(node, addr, store)
+            self.edits.append((len(code), len(store), fast))
+            code += store[:-1]
+            code.append(helper)
             code.append(("local.get", value))
         self.release(node.vt, value)
         self.release("i32", addr)
@@ -343,29 +396,49 @@ class FunctionLowering:
             if i:
                 code.append(("i32.and",))
         self._open("if", _Target("other"))
-        self.ranges = False
-        self.unchecked = r.fast_accesses()
-        for s in r.stmts:
-            self.stmt(s)
-        self.unchecked = {}
+        (slow, slow_offsets), (fast, fast_offsets) = self._copies(r)
+        self._place(fast, fast_offsets)
         code.append(("else",))
         if self.twin is not None:  # the slow copy is the twin (versioning.plan_function): the body's only range
             code += [("local.get", i) for i in range(self.n_params)]
             code += [("call", self.twin), ("return",)]
-            self.twin = None
+            self.twin, self.twin_code = None, (slow, slow_offsets)
         else:
-            self.slow_copy_of(r.stmts)
-        self.ranges = True
+            self._place(slow, slow_offsets)
         self._close()
         if type(r.stmts[-1]) in versioning.TERMINAL:
             code.append(("unreachable",))  # both copies end in a branch; this keeps the validator's types simple
 
-    def slow_copy_of(self, stmts: list) -> None:
-        """A range's slow copy: its statements, every checked access by an access helper."""
-        self.slow_copy = True
-        for s in stmts:
+    def _copies(self, r: versioning.Range) -> tuple[tuple[list, list | None], tuple[list, list | None]]:
+        """The range's statements lowered once: (code, source offsets) of its slow copy, where every checked access
+        calls an access helper, and of its fast copy, where the covered ones access the memory directly.
+
+        The statements are lowered as the slow copy, recording `edits`, (position, count, instructions): replace
+        that many instructions there to get the fast copy. Only heap accesses differ (`_range_load`,
+        `_range_store`), and each records its edits as it emits the instructions they replace, so they come in
+        order and never overlap. The scratch locals are those of one lowering: both copies may use them."""
+        code, offsets = self.code, self.source_offsets
+        self.code, self.edits, self.unchecked = [], [], r.fast_accesses()
+        self.source_offsets = [] if offsets is not None else None
+        self.ranges = False
+        for s in r.stmts:
             self.stmt(s)
-        self.slow_copy = False
+        slow, edits, slow_offsets = self.code, self.edits, self.source_offsets
+        self.code, self.edits, self.unchecked, self.source_offsets, self.ranges = code, None, {}, offsets, True
+        fast, done = [], 0
+        for position, count, instructions in edits:
+            fast += slow[done:position]
+            fast += instructions
+            done = position + count
+        fast += slow[done:]
+        return (slow, slow_offsets), (fast, _moved(slow_offsets, edits))
+
+    def _place(self, code: list, offsets: list | None) -> None:
+        """Append a copy (and its statements' source offsets, relative to it)."""
+        if offsets is not None:
+            base = len(self.code)
+            self.source_offsets += [(base + index, at) for index, at in offsets]
+        self.code += code
 
     def _group_test(self, group: versioning.Group) -> None:
         """True when every access of the group is in bounds: `(G + lo) <u heap_limit - span`, or for `G | k`
@@ -534,25 +607,43 @@ def lower_function(func: ir.Function, type_index: int, layout: Layout,
                    plan: versioning.FunctionPlan | None = None, twin: int | None = None) -> wasm.Function:
     """One asm.js function -> one Wasm function (declared locals initialised, a default return appended).
     `plan`: its versioning (`plan_versions`); `twin`: the index of its checked twin when plan.outlined."""
-    lowering = _start(func, layout)
-    if plan is not None:
-        lowering.facts, lowering.ranges, lowering.twin = plan.facts, True, twin
-    lowering.stmts(func.body, plan.body if plan is not None else None)
-    return _finish(lowering, func, type_index, func.name)
-
-
-def lower_twin(func: ir.Function, type_index: int, layout: Layout, plan: versioning.FunctionPlan) -> wasm.Function:
-    """The checked twin of a function whose body is one range (plan.outlined): that range's slow copy."""
-    lowering = _start(func, layout)
-    lowering.slow_copy_of(plan.body[0].stmts)
-    return _finish(lowering, func, type_index, f"{func.name}.checked")  # no asm.js name has a dot
+    return lower_with_twin(func, type_index, layout, plan, twin)[0]
 
 
 def lower_with_twin(func: ir.Function, type_index: int, layout: Layout, plan: versioning.FunctionPlan | None,
                     twin: int | None) -> tuple[wasm.Function, wasm.Function | None]:
-    """`lower_function`, and `lower_twin` too when the function has a twin (`twin`: its index)."""
-    lowered = lower_function(func, type_index, layout, plan, twin)
-    return lowered, (lower_twin(func, type_index, layout, plan) if twin is not None else None)
+    """`lower_function`, and the function's checked twin when it has one (`twin`: its index): the slow copy of
+    the range that is its body, as a function of its own (same locals, scratch ones included)."""
+    lowering = _start(func, layout)
+    if plan is not None:
+        lowering.facts, lowering.ranges, lowering.twin = plan.facts, True, twin
+    prologue = len(lowering.code)
+    lowering.stmts(func.body, plan.body if plan is not None else None)
+    twin_code = lowering.twin_code
+    lowered = _finish(lowering, func, type_index, func.name)
+    if twin_code is None:
+        return lowered, None
+    code, offsets = twin_code
+    twin_lowering = FunctionLowering(layout, lowering.n_params, lowering.code[:prologue] + code,
+                                     lowering.extra_locals)
+    if offsets is not None:
+        twin_lowering.source_offsets = [(prologue + index, at) for index, at in offsets]
+    return lowered, _finish(twin_lowering, func, type_index, f"{func.name}.checked")  # no asm.js name has a dot
+
+
+def _moved(offsets: list | None, edits: list) -> list | None:
+    """Source offsets of the slow copy's statements -> the same in the fast copy (`FunctionLowering._copies`):
+    each moves by what the edits before it added or removed (none is at a statement's first instruction)."""
+    if offsets is None:
+        return None
+    moved, shift, pending = [], 0, iter(edits)
+    edit = next(pending, None)
+    for index, at in offsets:
+        while edit is not None and edit[0] < index:
+            shift += len(edit[2]) - edit[1]
+            edit = next(pending, None)
+        moved.append((index + shift, at))
+    return moved
 
 
 def _start(func: ir.Function, layout: Layout) -> FunctionLowering:

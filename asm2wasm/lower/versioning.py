@@ -610,9 +610,11 @@ def plan(stmts: list, facts: Facts) -> list:
     """Split a statement list into its statements and Ranges (in order)."""
     if not stmts:
         return []
-    records = [facts.stmts[id(s)] for s in stmts]
-    if sum(r.end - r.first for r in records) < MIN_COVERED:
+    known = facts.stmts
+    # the list's accesses are consecutive (evaluation order): fewer than MIN_COVERED leave it as it is
+    if known[id(stmts[-1])].end - known[id(stmts[0])].first < MIN_COVERED:
         return list(stmts)
+    records = [known[id(s)] for s in stmts]
     depth = records[0].depth
     items: list = []
     cur: Range | None = None
