@@ -61,6 +61,9 @@ class FunctionChecker(CallChecks):
         self.typed = typed
         self.lenient = lenient
         self.locals: dict[str, tuple[str, int]] = {}  # name -> (declared type, local index)
+        # IR nodes are never changed, so each local's read and each literal's constant is built once per function
+        self.reads: dict[str, tuple[str, ir.GetLocal]] = {}  # name -> (declared type, its read)
+        self.fixnums: dict[int, tuple[str, ir.Const]] = {}  # value -> ("fixnum", its constant)
         self.labels: list[tuple[tuple[str, ...], str]] = []  # (label names, "loop" | "switch" | "block")
         self.result = "void"
         self.lines: SourceLines | None = None  # the positions of the function's source, for error messages
@@ -88,7 +91,9 @@ class FunctionChecker(CallChecks):
     def _add_local(self, name: str, kind: str, at: int) -> None:
         if name in self.locals:
             raise CompileError("M005", f"`{name}` is declared twice in this function", self.lines.loc(at))
-        self.locals[name] = (kind, len(self.locals))
+        index = len(self.locals)
+        self.locals[name] = (kind, index)
+        self.reads[name] = (kind, ir.GetLocal(VT_OF[kind], index))
 
     # ---- §6.5 statements
 
@@ -251,15 +256,17 @@ class FunctionChecker(CallChecks):
         """A literal (§6.6.1): the common cases without `literal_type`'s general path (the hot path of checking)."""
         if expr.is_double:
             return "double", ir.Const("f64", float(expr.value))
-        if expr.value < FIXNUM_END:
-            return "fixnum", ir.Const("i32", expr.value)
-        return literal_type(expr)
+        typed = self.fixnums.get(expr.value)
+        if typed is None:
+            if expr.value >= FIXNUM_END:
+                return literal_type(expr)
+            typed = self.fixnums[expr.value] = ("fixnum", ir.Const("i32", expr.value))
+        return typed
 
     def _name(self, expr: n.Name):
-        local = self.locals.get(expr.id)
-        if local is not None:
-            kind, index = local
-            return kind, ir.GetLocal(VT_OF[kind], index)
+        read = self.reads.get(expr.id)
+        if read is not None:
+            return read
         binding = self.env.bindings.get(expr.id)
         if binding is None:
             raise CompileError("T001", f"`{expr.id}` is not defined", expr.loc)
