@@ -7,7 +7,7 @@ Expression methods return `(asm.js type, IR node)`.
 
 from __future__ import annotations
 
-from functools import cache
+from itertools import product
 from typing import ClassVar
 
 from asm2wasm.check import ir
@@ -23,6 +23,7 @@ from asm2wasm.check.types import (
     MUL_LITERAL_LIMIT,
     SHIFT_OF_SIZE,
     STORE_CONVERSIONS,
+    SUPERTYPES,
     UNARY,
     WASM_TYPE,
     HeapView,
@@ -112,7 +113,10 @@ class FunctionChecker(CallChecks):
         return ir.BlockStmt([self.check_stmt(s) for s in stmt.body])
 
     def _expr_stmt(self, stmt: n.ExprStmt):
-        return ir.ExprStmt(self.check_effect(stmt.expr), stmt.at)
+        expr = stmt.expr
+        if type(expr) is n.Assign:  # most statements
+            return ir.ExprStmt(self._assign(expr)[1], stmt.at)
+        return ir.ExprStmt(self.check_effect(expr), stmt.at)
 
     def _empty(self, stmt: n.Empty):
         return ir.BlockStmt([])
@@ -320,7 +324,7 @@ class FunctionChecker(CallChecks):
         right_kind, right = expressions[type(right_node)](self, right_node)
         if op == "*" and is_a(left_kind, "int") and is_a(right_kind, "int"):
             return "intish", self._int_product(expr, left, right)
-        row = _binary_row(op, left_kind, right_kind)
+        row = BINARY_ROWS.get((op, left_kind, right_kind))
         if row is not None:
             result, opcode = row
             if op in _IDENTITY_WITH_ZERO and isinstance(right, ir.Const) and right.value == 0:
@@ -330,23 +334,29 @@ class FunctionChecker(CallChecks):
             raise CompileError("T018", f"operator `{op}` is not allowed in asm.js", expr.loc)
         raise _operand_error(op, left_kind, right_kind, expr.loc)
 
-    def _additive(self, expr: n.Node) -> tuple[str, object, int]:
+    def _additive(self, expr: n.Binary) -> tuple[str, object, int]:
         """§6.8.9: `+`/`-` on doubles or floats, or a chain of up to 2^20 int operands (intish).
         Returns (type, IR, number of int operands in the chain so far, 0 when not an int chain)."""
-        if isinstance(expr, n.Binary) and expr.op in INT_ADDITIVE:
-            left_kind, left, left_count = self._additive(expr.left)
-            right_kind, right, right_count = self._additive(expr.right)
-            if left_count and right_count:
-                count = left_count + right_count
-                if count > ADDITIVE_CHAIN_LIMIT:
-                    raise CompileError("T014", "more than 2^20 integer operands in one additive chain", expr.loc)
-                return "intish", ir.Binop("i32", INT_ADDITIVE[expr.op], left, right), count
-            for lt, rt, result, opcode in BINARY[expr.op]:
-                if is_a(left_kind, lt) and is_a(right_kind, rt):
-                    return result, ir.Binop(WASM_TYPE[result], opcode, left, right), 0
-            raise _operand_error(expr.op, left_kind, right_kind, expr.loc)
-        kind, value = self._EXPRESSIONS[type(expr)](self, expr)
-        return kind, value, 1 if is_a(kind, "int") else 0
+        left_node, right_node = expr.left, expr.right
+        if type(left_node) is n.Binary and left_node.op in INT_ADDITIVE:
+            left_kind, left, left_count = self._additive(left_node)
+        else:
+            left_kind, left = self._EXPRESSIONS[type(left_node)](self, left_node)
+            left_count = 1 if left_kind in INTS else 0
+        if type(right_node) is n.Binary and right_node.op in INT_ADDITIVE:
+            right_kind, right, right_count = self._additive(right_node)
+        else:
+            right_kind, right = self._EXPRESSIONS[type(right_node)](self, right_node)
+            right_count = 1 if right_kind in INTS else 0
+        if left_count and right_count:
+            count = left_count + right_count
+            if count > ADDITIVE_CHAIN_LIMIT:
+                raise CompileError("T014", "more than 2^20 integer operands in one additive chain", expr.loc)
+            return "intish", ir.Binop("i32", INT_ADDITIVE[expr.op], left, right), count
+        for lt, rt, result, opcode in BINARY[expr.op]:
+            if is_a(left_kind, lt) and is_a(right_kind, rt):
+                return result, ir.Binop(WASM_TYPE[result], opcode, left, right), 0
+        raise _operand_error(expr.op, left_kind, right_kind, expr.loc)
 
     @staticmethod
     def _int_product(expr: n.Binary, left, right) -> ir.Binop:
@@ -385,7 +395,8 @@ class FunctionChecker(CallChecks):
         local = self.locals.get(target.id)
         if local is not None:
             declared, index = local
-            self._check_assignable(expr, kind, declared)
+            if kind not in ASSIGNABLE[declared]:
+                self._check_assignable(expr, kind, declared)  # raises
             return kind, ir.SetLocal(VT_OF[declared], index, value)
         binding = self.env.bindings.get(target.id)
         if binding is None:
@@ -434,17 +445,17 @@ class FunctionChecker(CallChecks):
             raise CompileError("T011", f"a heap index must be intish, not {kind}", base_node.loc)
         if isinstance(base, ir.Const):
             return _constant_address(base.value & -view.size, view)
-        if view.size == 1 or _is_aligned(base_node, SHIFT_OF_SIZE[view.size]):
+        if view.size == 1 or (type(base_node) is n.Binary and _is_aligned(base_node, SHIFT_OF_SIZE[view.size])):
             return ir.HeapAddress(base, None, False)
         return ir.HeapAddress(base, -view.size, False)
 
     def _view_of(self, node: n.Node, index: n.Node) -> HeapView:
-        binding = self.env.bindings.get(node.id) if isinstance(node, n.Name) and node.id not in self.locals else None
+        binding = self.env.bindings.get(node.id) if type(node) is n.Name and node.id not in self.locals else None
+        if binding is not None and binding.kind == "view":
+            return binding.view
         if binding is not None and binding.kind == "table":
             raise CompileError("T024", f"function table `{node.id}` can only be used in a call", node.loc)
-        if binding is None or binding.kind != "view":
-            raise CompileError("T011", "only heap views can be indexed (function tables only in calls)", index.loc)
-        return binding.view
+        raise CompileError("T011", "only heap views can be indexed (function tables only in calls)", index.loc)
 
     def _index(self, expr: n.Index):
         view, addr = self._heap_access(expr)
@@ -468,13 +479,23 @@ class FunctionChecker(CallChecks):
     })
 
 
-@cache
-def _binary_row(op: str, left: str, right: str) -> tuple[str, str] | None:
-    """(result type, opcode) of the first BINARY row of `op` that takes operands of these types (§8.2)."""
-    for lt, rt, result, opcode in BINARY.get(op, ()):
-        if is_a(left, lt) and is_a(right, rt):
-            return result, opcode
-    return None
+def _binary_rows() -> dict[tuple[str, str, str], tuple[str, str]]:
+    """(op, left type, right type) -> (result type, opcode) of the first BINARY row of `op` that takes operands of
+    these types (§8.2), for every combination that has one."""
+    rows = {}
+    for op, candidates in BINARY.items():
+        for left, right in product(SUPERTYPES, repeat=2):
+            for lt, rt, result, opcode in candidates:
+                if is_a(left, lt) and is_a(right, rt):
+                    rows[(op, left, right)] = (result, opcode)
+                    break
+    return rows
+
+
+BINARY_ROWS = _binary_rows()
+INTS = frozenset(t for t in SUPERTYPES if is_a(t, "int"))  # the types that are int (`is_a(t, "int")`)
+# declared type of a variable -> the types of the values it may be assigned (§6.8.4, `_check_assignable`)
+ASSIGNABLE = {declared: frozenset(t for t in SUPERTYPES if is_a(t, DECLARED[declared])) for declared in DECLARED}
 
 
 _KIND_WORDS = {
