@@ -401,8 +401,11 @@ class Analysis:
             raise _Unplannable  # one statement object in two places: its facts would be ambiguous
         clock, first, loops, exits = self.clock, len(facts.accesses), self.loops, self.exits
         kind = type(node)
-        if kind is ir.ExprStmt:  # most statements: without a call of their own
-            self.expr(node.expr)
+        if kind is ir.ExprStmt:  # most statements: without a call of their own, nor one to `expr`
+            expr = node.expr
+            handler = self._EXPR.get(type(expr))
+            if handler is not None:
+                handler(self, expr)
         else:
             self._STMT[kind](self, node)
         facts.stmts[key] = _new_facts(StmtFacts, (clock, first, len(facts.accesses), self.loops != loops,
@@ -433,16 +436,16 @@ class Analysis:
 
     def _if(self, node) -> None:
         self.expr(node.test)
-        self._deeper(self.stmt, node.then)
+        self._deeper(*_body(self, node.then))
         if node.orelse is not None:
-            self._deeper(self.stmt, node.orelse)
+            self._deeper(*_body(self, node.orelse))
 
     def _block(self, node) -> None:
         self._deeper(self.stmts, node.body)
 
     def _loop(self, node) -> None:
         if is_once(node):  # Emscripten's forward goto: a block
-            self._deeper(self.stmt, node.body)
+            self._deeper(*_body(self, node.body))
             return
         self.loops += 1
         if node.init is not None:
@@ -450,7 +453,7 @@ class Analysis:
         self.depth += 1
         if node.test_first and node.test is not None:
             self.nested(self.expr, node.test)
-        self.nested(self.stmt, node.body)
+        self.nested(*_body(self, node.body))
         if node.update is not None:
             self.nested(self.expr, node.update)
         if not node.test_first and node.test is not None:
@@ -472,6 +475,14 @@ class Analysis:
         ir.IfStmt: _if, ir.BlockStmt: _block, ir.LoopStmt: _loop, ir.SwitchStmt: _switch,
         ir.GrowMemoryStmt: _grow,
     }
+
+
+def _body(walk: Analysis, node) -> tuple:
+    """How to walk an arm or a loop body in its own scope: a block as its statements (its scope and depth would be
+    the arm's over again, and the lowering plans its list from its statements' facts alone), else as a statement."""
+    if type(node) is ir.BlockStmt:
+        return walk.stmts, node.body
+    return walk.stmt, node
 
 
 def _as_whole(sym: Sym) -> Sym:
