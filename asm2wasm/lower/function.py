@@ -274,15 +274,24 @@ class FunctionLowering:
         if op in idioms.ROTATION_CHAINS:
             self._chain(node)
             return
-        self.emit(node.left)
-        if op in PLAIN_WITH_CONSTANT and isinstance(node.right, ir.Const):
-            plain, unsafe = PLAIN_WITH_CONSTANT[op]
-            if node.right.value not in unsafe:
-                self.emit(node.right)
-                self.code.append((plain,))
-                return
-        self.emit(node.right)
-        self._op(op)
+        code, left, right = self.code, node.left, node.right
+        if type(left) is ir.GetLocal:  # the operands are mostly leaves: as in `emit`, without a call
+            code.append(("local.get", left.index))
+        else:
+            self.emit(left)
+        if type(right) is ir.Const:
+            code.append((CONST_OP[right.vt], right.value))
+            if op in PLAIN_WITH_CONSTANT:
+                plain, unsafe = PLAIN_WITH_CONSTANT[op]
+                if right.value not in unsafe:
+                    code.append((plain,))
+                    return
+        else:
+            self.emit(right)
+        if op[0] != "$":
+            code.append((op,))
+        else:
+            self._op(op)
 
     def _chain(self, node: ir.Binop) -> None:
         """`a ^ b ^ c ...` (or `|`), its rotations as `i32.rotl` (idioms.py); emitted along the left spine of
@@ -370,7 +379,11 @@ class FunctionLowering:
             at = getattr(node, "at", -1)
             if at >= 0:
                 self.source_offsets.append((len(self.code), at))
-        self._STMT[type(node)](self, node)
+        kind = type(node)
+        if kind is ir.ExprStmt:  # most statements: without a call of their own
+            self.emit_effect(node.expr)
+        else:
+            self._STMT[kind](self, node)
 
     def _expr_stmt(self, node: ir.ExprStmt) -> None:
         self.emit_effect(node.expr)
