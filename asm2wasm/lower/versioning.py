@@ -543,10 +543,17 @@ def _admit(groups: dict, sym: Sym, cond: bool, size: int) -> bool:
         if not (sym.ored and group.lo == group.hi == 0):
             return False
         group.ored = True
-    lo, hi = min(group.lo, sym.k), max(group.hi, sym.k)
-    if hi - lo > MAX_SPAN or (cond and sym.k < 0 and sym.k < group.lo):
-        return False
-    group.lo, group.hi, group.size = lo, hi, max(group.size, size)
+    k, lo, hi = sym.k, group.lo, group.hi  # (comparisons rather than min and max: the planning's hot path)
+    if k < lo:
+        if hi - k > MAX_SPAN or (cond and k < 0):
+            return False
+        group.lo = k
+    elif k > hi:
+        if k - lo > MAX_SPAN:
+            return False
+        group.hi = k
+    if size > group.size:
+        group.size = size
     return True
 
 
