@@ -6,6 +6,8 @@ of `parallel`); parse errors, signature errors, table errors and type errors kee
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from asm2wasm import parallel
@@ -13,6 +15,26 @@ from asm2wasm.compiler import Options, compile_source, validate
 from asm2wasm.diagnostics import CompileError
 
 COUNT = parallel.MIN_FUNCTIONS + 50
+SPREAD_HEAVY = {5, COUNT - 40, COUNT - 30, COUNT - 20}  # the first worker takes 5 and COUNT - 40, amid the second's
+
+
+@pytest.fixture(params=["one run each", "heavy functions spread"])
+def shares(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> list:
+    """How the workers share the functions of a skimmed module: one run of consecutive functions each (by source
+    size), or several, as when heavy functions (parallel.HEAVY_BRACKETS) are spread over the workers. Returns the
+    shares of every compile, as they are made."""
+    if request.param == "heavy functions spread":
+        monkeypatch.setattr(parallel, "heavy_functions",
+                            lambda source, functions: [i in SPREAD_HEAVY for i in range(len(functions))])
+    made: list = []
+    assign = parallel._assign
+
+    def recorded(*args):
+        made.append(assign(*args))
+        return made[-1]
+
+    monkeypatch.setattr(parallel, "_assign", recorded)
+    return made
 
 
 def module_source(count: int, broken: tuple[int, ...] = (), mismatched: tuple[int, ...] = ()) -> str:
@@ -42,10 +64,12 @@ def compiled_bytes(source: str, jobs: int) -> bytes:
     return compiled.wasm()
 
 
-def test_parallel_output_is_byte_identical() -> None:
+def test_parallel_output_is_byte_identical(shares: list, request: pytest.FixtureRequest) -> None:
     source = module_source(COUNT)
     assert compiled_bytes(source, 2) == compiled_bytes(source, 1)
     assert compiled_bytes(source, 3) == compiled_bytes(source, 1)
+    runs = max(len(runs) for made in shares for runs in made)
+    assert runs > 1 if "spread" in request.node.callspec.id else runs == 1
 
 
 def test_versioning_off_is_the_same_on_several_cores() -> None:
@@ -56,6 +80,7 @@ def test_versioning_off_is_the_same_on_several_cores() -> None:
     assert plain[0] == plain[1] != compiled_bytes(source, 1)
 
 
+@pytest.mark.usefixtures("shares")
 def test_checked_twins_from_both_halves_are_numbered_in_function_order() -> None:
     body = "H32[x >> 2] = 1; H32[(x + 4) >> 2] = 2; return H32[(x + 8) >> 2]|0;"  # one range, the whole body
     twinned = (5, 7, COUNT - 9, COUNT - 5)  # two in each worker's half
@@ -73,7 +98,8 @@ def test_small_modules_stay_in_one_process() -> None:
     assert compiled.bodies is None
 
 
-@pytest.mark.parametrize("broken", [(COUNT - 3,), (5, COUNT - 3), (COUNT // 2 + 1, COUNT - 1)])
+@pytest.mark.usefixtures("shares")
+@pytest.mark.parametrize("broken", [(COUNT - 3,), (5, COUNT - 3), (COUNT // 2 + 1, COUNT - 1), (COUNT - 40, 7)])
 def test_the_first_error_in_source_order_is_reported(broken: tuple[int, ...]) -> None:
     source = module_source(COUNT, broken=broken)
     errors = []
@@ -85,6 +111,7 @@ def test_the_first_error_in_source_order_is_reported(broken: tuple[int, ...]) ->
     assert errors[0].code == "T003" and errors[0].loc.line == 9 + min(broken)
 
 
+@pytest.mark.usefixtures("shares")
 def test_lenient_warnings_are_merged_in_order() -> None:
     source = module_source(COUNT, mismatched=(3, COUNT - 2))
     results = [compile_source(source, "many.js", Options(jobs=jobs, lenient=True)) for jobs in (1, 2)]
@@ -178,7 +205,9 @@ def test_a_call_that_does_not_match_a_signature_from_another_worker(skim_outcome
     assert skim_outcomes == ["T007"] * 2  # found by the workers' checks, not by a fallback
 
 
-@pytest.mark.parametrize("late, early", [(COUNT - 3, 4), (4, COUNT - 3), (COUNT - 3, COUNT - 6), (4, 7)])
+@pytest.mark.usefixtures("shares")
+@pytest.mark.parametrize("late, early", [(COUNT - 3, 4), (4, COUNT - 3), (COUNT - 3, COUNT - 6), (4, 7),
+                                         (COUNT - 40, COUNT - 35), (COUNT - 35, COUNT - 40)])
 def test_signature_errors_in_order(late: int, early: int, skim_outcomes: list[str]) -> None:
     """A missing parameter annotation (A001) and a last statement that is no annotated return (A003), in the
     same or different workers: the first in module order wins, as with -j1."""
@@ -270,6 +299,7 @@ def validation(source: str, jobs: int, **options) -> tuple:
             list(typed.math_imports), [(w.code, w.loc) for w in typed.warnings], typed.exports)
 
 
+@pytest.mark.usefixtures("shares")
 def test_validate_on_two_cores_finds_what_one_finds(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = spy_on(monkeypatch, "validate_skimmed", "validated")
     source = module_source(COUNT, mismatched=(3, COUNT - 2))
@@ -278,7 +308,8 @@ def test_validate_on_two_cores_finds_what_one_finds(monkeypatch: pytest.MonkeyPa
     assert one == two and len(one[0]) == COUNT + 2 and len(one[3]) == 2
 
 
-@pytest.mark.parametrize("broken", [(COUNT - 3,), (5, COUNT - 3)])
+@pytest.mark.usefixtures("shares")
+@pytest.mark.parametrize("broken", [(COUNT - 3,), (5, COUNT - 3), (COUNT - 40, COUNT - 35)])
 def test_validate_on_two_cores_reports_the_first_error(broken: tuple[int, ...]) -> None:
     two = validation(module_source(COUNT, broken=broken), 2)
     assert two == validation(module_source(COUNT, broken=broken), 1)
@@ -286,3 +317,51 @@ def test_validate_on_two_cores_reports_the_first_error(broken: tuple[int, ...]) 
     syntax = edited(module_source(COUNT), {COUNT - 5: f"  function f{COUNT - 5}(x, d) {{ x = x|0; d = +d; x = ; }}"})
     two = validation(syntax, 2)
     assert two == validation(syntax, 1) and two[0] != "T003"
+
+
+# ---- how the workers share the functions
+
+
+class _Func:
+    def __init__(self, at: int, end: int) -> None:
+        self.at, self.end = at, end
+
+
+def _functions(sizes: list[int]) -> list[_Func]:
+    funcs, at = [], 0
+    for size in sizes:
+        funcs.append(_Func(at, at + size))
+        at += size
+    return funcs
+
+
+def test_without_heavy_functions_each_worker_takes_one_run_of_half_the_source() -> None:
+    funcs = _functions([10] * 100 + [30] * 100)
+    assert parallel._assign(funcs, 2) == [[(0, 133)], [(133, 200)]]  # 133: the first whose middle is past half
+    assert parallel._assign(funcs, 1) == [[(0, 200)]]
+    assert parallel._assign(_functions([5, 5]), 4) == [[(0, 1)], [(1, 2)]]  # no worker without functions
+
+
+def test_heavy_functions_are_shared_as_the_others_are() -> None:
+    sizes = [10] * 200
+    heavy = [False] * 200
+    for i, size in ((20, 500), (150, 300), (160, 400), (190, 200)):
+        sizes[i], heavy[i] = size, True
+    funcs = _functions(sizes)
+    shares = parallel._assign(funcs, 2, heavy)
+    owned = [index for runs in shares for first, last in runs for index in range(first, last)]
+    assert sorted(owned) == list(range(200))  # each function once
+    for runs in shares:
+        assert all(last > first for first, last in runs)
+        assert all(a[1] < b[0] for a, b in pairwise(runs))  # in order, apart
+    first, second = ({index for first, last in runs for index in range(first, last)} for runs in shares)
+    assert {i for i in first if heavy[i]} == {20, 150} and {i for i in second if heavy[i]} == {160, 190}
+    light = [sum(sizes[i] for i in part if not heavy[i]) for part in (first, second)]
+    assert abs(light[0] - light[1]) <= 10
+    assert shares[0] == [(0, 99), (150, 151)]  # the light functions up to the middle of them (and 20), and 150
+
+
+def test_heavy_functions_are_those_with_many_brackets() -> None:
+    source = "a[1]" * (parallel.HEAVY_BRACKETS + 1) + "b[1]" * parallel.HEAVY_BRACKETS
+    middle = 4 * (parallel.HEAVY_BRACKETS + 1)
+    assert parallel.heavy_functions(source, [(0, middle), (middle, len(source))]) == [True, False]
