@@ -42,9 +42,11 @@ PUNCTUATORS = frozenset(
     """{ } ( ) [ ] ; , < > + - * / % & | ^ ! ~ ? : = . ... => == != === !== <= >= << >> >>> && || ++ -- **
     += -= *= /= %= &= |= ^= <<= >>= >>>= **=""".split()
 )
-# The same set as one pattern, each alternative taking the longest punctuator it can (`>>>=` before `>>`, `=>`
-# before `=`); grouped by first character, which is faster than a list sorted by length.
-_PUNCTUATOR = r"[(){}\[\];,~?:]|>(?:>>?)?=?|<<?=?|=>|[=!](?:==?)?|&&|\|\||\+\+|--|\*\*=?|[-+*/%&|^]=?|\.\.\.|\."
+# The same set as two patterns, each alternative taking the longest punctuator it can (`>>>=` before `>>`, `=>`
+# before `=`); grouped by first character, which is faster than a list sorted by length. The one-character
+# punctuators no other token starts with are tried first of all the tokens: they are the most frequent.
+_SINGLE_PUNCTUATOR = r"[(){}\[\];,~?:]"
+_PUNCTUATOR = r">(?:>>?)?=?|<<?=?|=>|[=!](?:==?)?|&&|\|\||\+\+|--|\*\*=?|[-+*/%&|^]=?|\.\.\.|\."
 COMMENT = r"//[^\n\r\u2028\u2029]*|/\*(?:[^*]|\*(?!/))*\*/"
 STRING = r"\"[^\"\\\n\r\u2028\u2029]*\"|'[^'\\\n\r\u2028\u2029]*'"
 # CPython 3.11.2 (Debian 12's; 3.11.7 is fixed) can end a possessive repeat inside an iteration that failed part way
@@ -63,8 +65,9 @@ _TRIVIA = trivia_pattern(POSSESSIVE)
 _IDENTIFIER = r"[A-Za-z_$][A-Za-z0-9_$]*"
 _NUMBER = r"0[xX][0-9a-fA-F]+|(?:[1-9][0-9]*|0)(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?"
 _ANY = r"[\s\S]|\Z"  # one character no rule knows; or the end of the text (an empty token)
-TOKEN = re.compile(f"({_TRIVIA})({_IDENTIFIER}|{_NUMBER}|{_PUNCTUATOR}|{STRING}|{_ANY})")
-_PIECE = re.compile(f"{_TRIVIA}(?:{_IDENTIFIER}|{_NUMBER}|{_PUNCTUATOR}|{STRING}|{_ANY})")  # TOKEN, ungrouped
+_ANY_TOKEN = f"{_SINGLE_PUNCTUATOR}|{_IDENTIFIER}|{_NUMBER}|{_PUNCTUATOR}|{STRING}|{_ANY}"
+TOKEN = re.compile(f"({_TRIVIA})({_ANY_TOKEN})")
+_PIECE = re.compile(f"{_TRIVIA}(?:{_ANY_TOKEN})")  # TOKEN, ungrouped
 _TRIVIA_PREFIX = re.compile(_TRIVIA)
 # A character where trivia may start (white space, or a `/` that may open a comment): one character class, which
 # the regular expression engine searches several times faster than the runs and `/[/*]` as alternatives.
