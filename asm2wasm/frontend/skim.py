@@ -42,7 +42,6 @@ from asm2wasm.util import gc_paused
 BODY = "\0"
 
 
-
 def gap_pattern(possessive: str) -> str:
     """Text without braces, quotes or comment openers; `possessive` as in `scanner.trivia_pattern`."""
     return rf"[^{{}}\"'/]*{possessive}(?:/(?![/*])[^{{}}\"'/]*{possessive})*{possessive}"
