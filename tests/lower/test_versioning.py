@@ -444,3 +444,38 @@ def test_functions_with_too_many_checked_accesses_are_not_planned(extra: int) ->
     assert plannable == (n <= versioning.MAX_FUNCTION_CHECKS)
     func.checked_accesses = 0  # without the count, the walk itself gives up at the same number
     assert (versioning.analyse(func, lambda access: not access.addr.in_bounds) is not None) == plannable
+
+
+def test_source_offsets_of_both_copies_name_the_same_statements() -> None:
+    """With -g, each statement of a range is located in both copies (lowered once, the fast copy made by edits):
+    the same statements in the same order, each at an instruction that starts it in both."""
+    body = ("function f(p, q) { p = p|0; q = q|0; var x = 0; q = p; H32[p >> 2] = 1; x = H32[(p + 4) >> 2]|0;\n"
+            "  H32[(p + 8) >> 2] = (H32[(q + 12) >> 2]|0) + x;\n  HF64[(p + 16) >> 3] = +HF64[(p + 24) >> 3];\n"
+            "  H8[p + 1 >> 0] = H32[(x & 7) << 2 >> 2] = 5; return H32[(p + 4) >> 2]|0; }")
+    source = ("function M(stdlib, foreign, heap) {\n  \"use asm\";\n  var ffi = foreign.ffi;\n" + VIEWS + body
+              + "\n  return { f: f };\n}\n")
+    functions = compile_source(source, "m.js", Options(debug=True)).lowered.module.functions
+    f = next(f for f in functions if f.debug_name == "f")
+    code, offsets = f.body, f.source_offsets
+    start, middle = code.index(("if", None)), code.index(("else",))
+    fast = [(index, at) for index, at in offsets if start < index < middle]
+    slow = [(index, at) for index, at in offsets if index > middle]
+    assert len(fast) >= 4 and [at for _, at in fast] == [at for _, at in slow]
+    for (fast_index, _), (slow_index, _) in zip(fast, slow):
+        assert code[fast_index] == code[slow_index]  # a statement never starts with an edited instruction
+    calls = [sum(1 for ins in part if ins[0] == "call") for part in (code[start:middle], code[middle:])]
+    assert calls[0] < calls[1]  # the slow copy's access helpers
+
+
+def test_source_offsets_of_a_checked_twin_name_the_statements_of_the_fast_copy() -> None:
+    body = ("function f(p, x) { p = p|0; x = +x; H32[(p + 8) >> 2] = 1;\n  HF64[(p + 16) >> 3] = x;\n"
+            "  return H32[(p + 12) >> 2]|0; }")
+    source = ("function M(stdlib, foreign, heap) {\n  \"use asm\";\n  var ffi = foreign.ffi;\n" + VIEWS + body
+              + "\n  return { f: f };\n}\n")
+    functions = {f.debug_name: f for f in compile_source(source, "m.js", Options(debug=True)).lowered.module.functions}
+    f, twin = functions["f"], functions["f.checked"]
+    start, middle = f.body.index(("if", None)), f.body.index(("else",))
+    fast = [(index, at) for index, at in f.source_offsets if start < index < middle]
+    assert len(fast) == 3 and [at for _, at in fast] == [at for _, at in twin.source_offsets]
+    for (fast_index, _), (twin_index, _) in zip(fast, twin.source_offsets):
+        assert f.body[fast_index] == twin.body[twin_index]
