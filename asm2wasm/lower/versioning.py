@@ -557,17 +557,6 @@ def _admit(groups: dict, sym: Sym, cond: bool, size: int) -> bool:
     return True
 
 
-def _address_at(access: Access, clock: int) -> Sym | None:
-    """The access's address for a range starting at `clock`, if it is known there."""
-    expanded = access.expanded
-    if expanded is not None and expanded.since <= clock < expanded.until:
-        return expanded
-    direct = access.direct
-    if direct is not None and direct.since <= clock:
-        return direct
-    return None
-
-
 @dataclass
 class Range:
     """Consecutive statements emitted as a fast and a slow copy behind one test."""
@@ -593,7 +582,12 @@ def _admitted(accesses: list, clock: int, depth: int, exited: bool, groups: dict
     what each change replaced is appended to it (see `_revert`)."""
     out = []
     for access in accesses:
-        sym = _address_at(access, clock)
+        # the access's address for a range starting at `clock`, if it is known there
+        sym = access.expanded
+        if sym is None or not sym.since <= clock < sym.until:
+            sym = access.direct
+            if sym is not None and sym.since > clock:
+                sym = None
         if sym is not None:
             if undo is not None:
                 group = groups.get(sym.key)
@@ -618,8 +612,8 @@ def _coverage(stmts: list, facts: Facts, clock: int, depth: int, exited: bool, g
     groups, count = _groups_copy(groups), 0
     for stmt in stmts:
         record = facts.stmts[id(stmt)]
-        count += sum(1 for sym in _admitted(facts.accesses[record.first:record.end], clock, depth, exited, groups)
-                     if sym is not None)
+        admitted = _admitted(facts.accesses[record.first:record.end], clock, depth, exited, groups)
+        count += len(admitted) - admitted.count(None)
         exited = exited or record.exits
     return count
 
@@ -667,7 +661,8 @@ def plan(stmts: list, facts: Facts) -> list:
             undo: list = []
             admitted = _admitted(accesses, cur.clock, depth, cur.exited, cur.groups, undo)
         if admitted and cur.stmts and None in admitted:
-            fresh = sum(1 for sym in _admitted(accesses, record.clock, depth, False, {}) if sym is not None)
+            fresh = _admitted(accesses, record.clock, depth, False, {})
+            fresh = len(fresh) - fresh.count(None)
             if fresh > len(admitted) - admitted.count(None):
                 ahead = []
                 for x, x_record in zip(stmts[i:i + WINDOW], records[i:i + WINDOW]):
