@@ -385,9 +385,6 @@ class FunctionLowering:
         else:
             self._STMT[kind](self, node)
 
-    def _expr_stmt(self, node: ir.ExprStmt) -> None:
-        self.emit_effect(node.expr)
-
     def stmts(self, body: list, items: list | None = None) -> None:
         """A statement list: its runs of checked accesses become ranges (versioning.py) where that pays. `items`:
         the list's plan, when it was made beforehand (a function body's)."""
@@ -598,10 +595,9 @@ class FunctionLowering:
         self.code.append(("end",))
         self.targets.pop()
 
-    _STMT: ClassVar[dict] = {
-        ir.ExprStmt: _expr_stmt, ir.BlockStmt: _block, ir.IfStmt: _if, ir.ReturnStmt: _return,
-        ir.LoopStmt: _loop, ir.BreakStmt: _break, ir.ContinueStmt: _continue, ir.SwitchStmt: _switch,
-        ir.GrowMemoryStmt: _grow,
+    _STMT: ClassVar[dict] = {  # every statement but expression statements, which `stmt` lowers itself
+        ir.BlockStmt: _block, ir.IfStmt: _if, ir.ReturnStmt: _return, ir.LoopStmt: _loop, ir.BreakStmt: _break,
+        ir.ContinueStmt: _continue, ir.SwitchStmt: _switch, ir.GrowMemoryStmt: _grow,
     }
 
 
@@ -616,17 +612,12 @@ def versioning_on(versioning_option: bool, fast: bool, has_heap: bool) -> bool:
     return versioning_option and not fast and has_heap
 
 
-def lower_function(func: ir.Function, type_index: int, layout: Layout,
-                   plan: versioning.FunctionPlan | None = None, twin: int | None = None) -> wasm.Function:
-    """One asm.js function -> one Wasm function (declared locals initialised, a default return appended).
-    `plan`: its versioning (`plan_versions`); `twin`: the index of its checked twin when plan.outlined."""
-    return lower_with_twin(func, type_index, layout, plan, twin)[0]
-
-
 def lower_with_twin(func: ir.Function, type_index: int, layout: Layout, plan: versioning.FunctionPlan | None,
                     twin: int | None) -> tuple[wasm.Function, wasm.Function | None]:
-    """`lower_function`, and the function's checked twin when it has one (`twin`: its index): the slow copy of
-    the range that is its body, as a function of its own (same locals, scratch ones included)."""
+    """One asm.js function -> one Wasm function (declared locals initialised, a default return appended), and its
+    checked twin when it has one. `plan`: its versioning (`plan_versions`); `twin`: the index of its checked twin
+    when plan.outlined, whose code is the slow copy of the range that is the body, as a function of its own (same
+    locals, scratch ones included)."""
     lowering = _start(func, layout)
     if plan is not None:
         lowering.facts, lowering.ranges, lowering.twin = plan.facts, True, twin

@@ -423,9 +423,6 @@ class Analysis:
         self.scope = outer
         self.depth -= 1
 
-    def _expr_stmt(self, node) -> None:
-        self.expr(node.expr)
-
     def _return(self, node) -> None:
         if node.value is not None:
             self.expr(node.value)
@@ -470,10 +467,9 @@ class Analysis:
         self.clock += 1
         self.call_clock = self.clock
 
-    _STMT: ClassVar[dict] = {
-        ir.ExprStmt: _expr_stmt, ir.ReturnStmt: _return, ir.BreakStmt: _jump, ir.ContinueStmt: _jump,
-        ir.IfStmt: _if, ir.BlockStmt: _block, ir.LoopStmt: _loop, ir.SwitchStmt: _switch,
-        ir.GrowMemoryStmt: _grow,
+    _STMT: ClassVar[dict] = {  # every statement but expression statements, which `stmt` walks itself
+        ir.ReturnStmt: _return, ir.BreakStmt: _jump, ir.ContinueStmt: _jump, ir.IfStmt: _if, ir.BlockStmt: _block,
+        ir.LoopStmt: _loop, ir.SwitchStmt: _switch, ir.GrowMemoryStmt: _grow,
     }
 
 
