@@ -24,7 +24,7 @@ from asm2wasm.diagnostics import Loc
 LINE_TERMINATORS = ("\n", "\r", "\u2028", "\u2029")
 DEPTH_CHANGE = {"{": 1, "}": -1}  # how a brace changes the nesting depth
 
-_SPECIAL = re.compile(r"[\"'`/]")
+SPECIAL = "\"'`/"  # the characters that may start a string, template, comment or regular expression
 _BRACE = re.compile(r"[{}]")
 _STRINGS = {
     '"': re.compile(r'"(?:[^"\\\n\r]|\\\r\n|\\[\s\S])*"'),
@@ -137,13 +137,15 @@ class _BraceScan:
         self.floor = pos  # end of the last special token handled; code before it is not re-examined
         self.prev = "{"  # the previous significant character (or _VALUE_TOKEN)
         self.prev_at = -1  # its offset when it is a real character of the source
+        # per special character, the offset of its next occurrence (len(src): none): `str.find` runs at memchr
+        # speed, and each is searched again only once the scan has passed it
+        self.next_at = dict.fromkeys(SPECIAL, -1)
 
     def run(self) -> int | None:
         src, n = self.src, len(self.src)
         handlers = {'"': self._string, "'": self._string, "`": self._template_start, "/": self._slash}
         while True:
-            m = _SPECIAL.search(src, self.pos)
-            q = m.start() if m else n
+            q = self._next_special()
             closed = self._braces(q)
             if closed is not None:
                 if not self.templates:
@@ -154,6 +156,15 @@ class _BraceScan:
                 return None
             self._note_prev(q)
             handlers[src[q]](q)
+
+    def _next_special(self) -> int:
+        """The offset of the first special character at or after pos (len(src) when there is none)."""
+        src, pos, next_at = self.src, self.pos, self.next_at
+        for char, at in next_at.items():
+            if at < pos:
+                at = src.find(char, pos)
+                next_at[char] = at if at >= 0 else len(src)
+        return min(next_at.values())
 
     def _braces(self, q: int) -> int | None:
         """Count the braces in [pos, q); return the offset past a `}` that brings the depth to zero."""

@@ -37,6 +37,9 @@ def _close(body: str) -> str:
         "if (x) { /re/.test(s); } }",
         "x = 1 // comment at the end\n}",
         "s = 'line \\\n continued }'; }",
+        # special characters inside other tokens: each is looked up again once the scan has passed it
+        "var s = \"/'`\"; x = a / '\"' + `'/`; /* \" ' ` */ }",
+        "a = '//'; b = \"/*\"; c = x / y / `/${ '}' }/`; }",
     ],
 )
 def test_match_brace(body: str) -> None:
