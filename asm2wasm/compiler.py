@@ -49,14 +49,17 @@ class Compiled:
     tree: object = None  # the syntax tree (nodes.Module)
     typed: ir.TypedModule | None = None
     lowered: Lowered | None = None
-    bodies: list[bytes] | None = None  # encoded function bodies, when they were made in parallel
+    bodies: list[tuple[bytes, bytes]] | None = None  # encode_function() of each function, when made in parallel
     timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds
     worker_timings: dict[str, float] = field(default_factory=dict)  # in "parallel": phase -> slowest worker's seconds
     peak_rss: dict[str, int] = field(default_factory=dict)  # phase -> peak resident memory (bytes) after it
 
     def wasm(self) -> bytes:
         with gc_paused():  # a collection now would rescan every node and instruction: seconds on big modules
-            return _timed(self, "encode", encode, self.lowered.module, self.bodies)
+            if self.bodies is None:
+                return _timed(self, "encode", encode, self.lowered.module)
+            bodies, hints = [body for body, _ in self.bodies], [hints for _, hints in self.bodies]
+            return _timed(self, "encode", encode, self.lowered.module, bodies, hints)
 
     def source_map(self, binary: bytes, source: str, source_name: str, wasm_name: str) -> str:
         """The source map of `binary` (this module's encoding, compiled with Options(debug=True))."""

@@ -41,7 +41,7 @@ from asm2wasm.lower.function import lower_with_twin, plan_versions, versioning_o
 from asm2wasm.lower.module import Lowered, Plan, finish_module, plan_module, twin_indices
 from asm2wasm.lower.versioning import MAX_FUNCTION_CHECKS
 from asm2wasm.wasm import model as wasm
-from asm2wasm.wasm.encode import encode_function_body
+from asm2wasm.wasm.encode import encode_function
 from asm2wasm.wasm.instrs import InstructionCache
 
 # Below this many functions, forking costs more than it saves.
@@ -54,7 +54,7 @@ HEAVY_BRACKETS = MAX_FUNCTION_CHECKS
 @dataclass
 class ParallelResult:
     lowered: Lowered  # the module; its asm.js functions have names and locals but empty bodies
-    bodies: list[bytes]  # encode_function_body() of every function of lowered.module, in order
+    bodies: list[tuple[bytes, bytes]]  # encode_function() of every function of lowered.module, in order
     worker_seconds: dict[str, float] = field(default_factory=dict)  # phase -> seconds of the slowest worker
 
 
@@ -76,9 +76,9 @@ class _LoweredShare(NamedTuple):
     """A worker's round 2 reply: its functions and their twins, without code (the code encoded beside them)."""
 
     functions: list[wasm.Function]
-    bodies: list[bytes]
+    bodies: list[tuple[bytes, bytes]]  # encode_function() of each
     twins: list[wasm.Function]
-    twin_bodies: list[bytes]
+    twin_bodies: list[tuple[bytes, bytes]]
     seconds: dict[str, float]  # phase -> seconds
 
 
@@ -238,12 +238,13 @@ def _merge_checked(workers: _Workers, typed: ir.TypedModule) -> list[int]:
     return sorted(func for reply in checked for func in reply.outlined)
 
 
-def _finish(plan: Plan, typed: ir.TypedModule, bodies: list[bytes],
-            twins: tuple[list[wasm.Function], list[bytes]], worker_seconds: dict[str, float]) -> ParallelResult:
+def _finish(plan: Plan, typed: ir.TypedModule, bodies: list[tuple[bytes, bytes]],
+            twins: tuple[list[wasm.Function], list[tuple[bytes, bytes]]], worker_seconds: dict[str, float]
+            ) -> ParallelResult:
     named_twins, twin_bodies = twins
     lowered = finish_module(plan, typed, named_twins)
     helpers = lowered.module.functions[len(bodies):len(lowered.module.functions) - len(named_twins)]
-    bodies += [encode_function_body(f) for f in helpers]
+    bodies += [encode_function(f) for f in helpers]
     return ParallelResult(lowered, bodies + twin_bodies, worker_seconds)
 
 
@@ -359,8 +360,8 @@ def _worker(connection, declarations: Declarations, versioned: bool, lenient: bo
             lowered_twins.append(twin)
     t4 = time.perf_counter()
     cache = InstructionCache()
-    encoded = [encode_function_body(f, cache) for f in lowered]
-    encoded_twins = [encode_function_body(f, cache) for f in lowered_twins]
+    encoded = [encode_function(f, cache) for f in lowered]
+    encoded_twins = [encode_function(f, cache) for f in lowered_twins]
     named, named_twins = _named(lowered), _named(lowered_twins)
     seconds = {"parse": parse_seconds, "check": t1 - t0, "lower": (t2 - t1) + (t4 - t3),
                "encode": time.perf_counter() - t4}

@@ -32,13 +32,15 @@ own: asm2wasm/lower/versioning.py), each in its own node process, best of `--run
 * ammo-steps: the physics steps alone (benchmarks/ammo_steps.js: the original and our builds in one node process,
   interleaved round by round, medians of its rounds).
 
-Each workload is run twice: with node's defaults (Wasm compiled lazily, by Liftoff first, then tiered up while it
-runs, whereas asm.js is compiled whole by TurboFan at load), and with the Wasm compiled whole by TurboFan up front too
-(`--no-liftoff --no-wasm-lazy-compilation`, "[eager TurboFan]": the code quality alone). The load times (when V8
-compiles the asm.js) are in the notes, and the sums of load and work (what a page waits for). Ratios are Wasm time /
-asm.js time: lower is better. "same output" says whether the output equals the original's (SHA-256 digest, every
-SQL result, every body's position at every step). A workload whose driver is missing says "not yet"; a mode that
-could not be compiled says "no output".
+Each workload is run three times: with node's defaults (Wasm compiled lazily, by Liftoff first, then tiered up while
+it runs, whereas asm.js is compiled whole by TurboFan at load), with the Wasm compiled whole by TurboFan up front too
+(`--no-liftoff --no-wasm-lazy-compilation`, "[eager TurboFan]": the code quality alone), and so with the branch
+hints of our output taken (`--experimental-wasm-branch-hinting`, "[eager TurboFan, hints]"), as Chrome since 136 and
+Firefox take them; node 20 does not by default (the asm.js has none: its row only measures it again). The load
+times (when V8 compiles the asm.js) are in the notes, and the sums of load and work (what a page waits for). Ratios
+are Wasm time / asm.js time: lower is better. "same output" says whether the output equals the original's (SHA-256
+digest, every SQL result, every body's position at every step). A workload whose driver is missing says "not yet";
+a mode that could not be compiled says "no output".
 
 Results are also written as JSON to .cache/bench/latest.json (`--json`). Times in unit tests are never asserted: this
 is the place for speed.
@@ -403,6 +405,8 @@ def _workload(name: str, args: argparse.Namespace) -> Workload:
 NODE_VARIANTS = (
     ("node defaults", []),
     ("eager TurboFan", ["--no-liftoff", "--no-wasm-lazy-compilation"]),
+    # as Chrome (since 136) and Firefox take our output: with its branch hints, which node 20 ignores unless asked
+    ("eager TurboFan, hints", ["--no-liftoff", "--no-wasm-lazy-compilation", "--experimental-wasm-branch-hinting"]),
 )
 
 

@@ -32,9 +32,10 @@ def compile_fixture(path: Path, out_dir: Path, fast: bool = False, optimized: bo
     return Built(compiled, wasm, shim)
 
 
-def run_diff(fixture: Path, shim: Path, *flags: str, timeout: float = 120) -> dict:
-    """diff.js's JSON report on `fixture` (asm_valid, calls, mismatches, ...), its Wasm side through `shim`."""
-    result = subprocess.run(["node", "--allow-natives-syntax", str(DIFF), str(fixture), "--shim", str(shim), *flags],
-                            capture_output=True, text=True, timeout=timeout)
+def run_diff(fixture: Path, shim: Path, *flags: str, timeout: float = 120, node_flags: tuple[str, ...] = ()) -> dict:
+    """diff.js's JSON report on `fixture` (asm_valid, calls, mismatches, ...), its Wasm side through `shim`; `flags`
+    are diff.js's, `node_flags` node's own."""
+    command = ["node", "--allow-natives-syntax", *node_flags, str(DIFF), str(fixture), "--shim", str(shim), *flags]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
     assert result.returncode == 0, result.stderr[-4000:]
     return json.loads(result.stdout)

@@ -5,13 +5,15 @@ of the enclosing Wasm blocks, each tagged with what it is a target for. Scratch 
 (acquired and released around their use, so nested stores never share one).
 
 Heap accesses not proven in bounds are checked one by one, except inside the fast copy of a range (versioning.py):
-runs of statements behind one test that proves their accesses in bounds.
+runs of statements behind one test that proves their accesses in bounds. Each check's `if` and each range's test
+carry a branch hint (LIKELY: in bounds), so that an engine that takes hints lays the out-of-bounds arms and the slow
+copies out of the way of the code that runs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from asm2wasm.check import ir
 from asm2wasm.lower import idioms, versioning
@@ -26,8 +28,10 @@ from asm2wasm.lower.semantics import (
     PSEUDO_INLINE,
 )
 from asm2wasm.wasm import model as wasm
+from asm2wasm.wasm.consts import LIKELY
 
 ZERO = {"i32": ("i32.const", 0), "f32": ("f32.const", 0.0), "f64": ("f64.const", 0.0)}
+CHECK_IF = 3  # the position of the `if` in the instructions of `_checked_load` and `_checked_store`
 CONST_OP = {vt: vt + ".const" for vt in ("i32", "f32", "f64")}
 
 
@@ -58,6 +62,14 @@ class _Target:
     unlabelled: bool = False  # a target of bare `break` / `continue`
 
 
+class _Copy(NamedTuple):
+    """One copy of a range's statements (`FunctionLowering._copies`), positions relative to its code."""
+
+    code: list
+    offsets: list | None  # its statements' source offsets (-g)
+    likely: list[int]  # its `if`s hinted LIKELY
+
+
 @dataclass
 class FunctionLowering:
     layout: Layout
@@ -70,7 +82,8 @@ class FunctionLowering:
     source_offsets: list[tuple[int, int]] | None = None  # (instruction index, statement's offset) for source maps
     unchecked: dict = field(default_factory=dict)  # in a range: its covered accesses, id(access) -> (lo, k)
     ranges: bool = False  # plan ranges in statement lists (not inside a range's copies: code at most twice its size)
-    edits: list | None = None  # in a range: what turns the code (its slow copy) into its fast copy, see `_range`
+    edits: list | None = None  # in a range: what turns the code (its slow copy) into its fast copy, see `_copies`
+    likely: list[int] = field(default_factory=list)  # indices of the `if`s hinted LIKELY (checks, range tests)
     facts: versioning.Facts | None = None  # the function's, when ranges are planned in it
     twin: int | None = None  # Wasm index of the function's checked twin: its whole-body range's slow copy
     twin_code: tuple[list, list | None] | None = None  # that slow copy (code, source offsets), once lowered
@@ -154,6 +167,7 @@ class FunctionLowering:
             self._range_load(node)
         else:
             self._address(node.addr)
+            self.likely.append(len(code) + CHECK_IF)
             code += self._checked_load(node, access)
 
     def _checked_load(self, node: ir.Load, access: tuple) -> list:
@@ -182,7 +196,11 @@ class FunctionLowering:
             return
         addr, value = self._store_operands(node)
         store = [("local.get", addr), ("local.get", value), *convert, access]
-        code += self._checked_store(node, addr, store) if checked else store
+        if checked:
+            self.likely.append(len(code) + CHECK_IF)
+            code += self._checked_store(node, addr, store)
+        else:
+            code += store
         if keep:
             code.append(("local.get", value))
         self.release(node.vt, value)
@@ -211,7 +229,7 @@ class FunctionLowering:
         split = versioning.fast_offset(addr, size, info) if info is not None else None
         self.emit(addr.base)
         if split is not None:  # the base ends with `i32.const c; i32.add`
-            self.edits.append((len(self.code) - 2, 2, ()))
+            self.edits.append((len(self.code) - 2, 2, (), -1))
         if addr.mask is not None:
             self.code.append(("i32.const", addr.mask))
             self.code.append(("i32.and",))
@@ -224,10 +242,9 @@ class FunctionLowering:
         info = self.unchecked.get(id(node))
         offset = self._range_address(node.addr, view.size, info)
         if info is not None:
-            fast = ((view.load_op, ALIGN[view.size], offset),)
+            self.edits.append((len(code), 1, ((view.load_op, ALIGN[view.size], offset),), -1))
         else:
-            fast = self._checked_load(node, (view.load_op, ALIGN[view.size], 0))
-        self.edits.append((len(code), 1, fast))
+            self.edits.append((len(code), 1, self._checked_load(node, (view.load_op, ALIGN[view.size], 0)), CHECK_IF))
         code.append(self._access_helper(view.load_op))
 
     def _range_store(self, node: ir.Store, keep: bool) -> None:
@@ -240,25 +257,27 @@ class FunctionLowering:
             offset = self._range_address(node.addr, view.size, info)
             self.emit(node.value)
             code += convert
-            self.edits.append((len(code), 1, ((view.store_op, ALIGN[view.size], offset),)))
+            self.edits.append((len(code), 1, ((view.store_op, ALIGN[view.size], offset),), -1))
             code.append(helper)
             return
         access = (view.store_op, ALIGN[view.size], 0)
         if not keep:  # uncovered: the fast copy checks it with the address and value in scratch locals
             addr, value = self.acquire("i32"), self.acquire(node.vt)
             self._address(node.addr)
-            self.edits.append((len(code), 0, (("local.set", addr),)))
+            self.edits.append((len(code), 0, (("local.set", addr),), -1))
             self.emit(node.value)
             store = [("local.get", addr), ("local.get", value), *convert, access]
             self.edits.append((len(code), len(convert) + 1,
-                               (("local.set", value), *self._checked_store(node, addr, store))))
+                               (("local.set", value), *self._checked_store(node, addr, store)), 1 + CHECK_IF))
             code += convert
             code.append(helper)
         else:  # both copies keep the value in a scratch local
             addr, value = self._store_operands(node)
             store = [("local.get", addr), ("local.get", value), *convert, access]
-            fast = store if info is not None else self._checked_store(node, addr, store)
-            self.edits.append((len(code), len(store), fast))
+            if info is not None:
+                self.edits.append((len(code), len(store), store, -1))
+            else:
+                self.edits.append((len(code), len(store), self._checked_store(node, addr, store), CHECK_IF))
             code += store[:-1]
             code.append(helper)
             code.append(("local.get", value))
@@ -405,28 +424,31 @@ class FunctionLowering:
             self._group_test(group)
             if i:
                 code.append(("i32.and",))
+        self.likely.append(len(code))  # the test holds but where an access is out of bounds
         self._open("if", _Target("other"))
-        (slow, slow_offsets), (fast, fast_offsets) = self._copies(r)
-        self._place(fast, fast_offsets)
+        slow, fast = self._copies(r)
+        self._place(fast)
         code.append(("else",))
         if self.twin is not None:  # the slow copy is the twin (versioning.plan_function): the body's only range
             code += [("local.get", i) for i in range(self.n_params)]
             code += [("call", self.twin), ("return",)]
-            self.twin, self.twin_code = None, (slow, slow_offsets)
+            self.twin, self.twin_code = None, (slow.code, slow.offsets)
         else:
-            self._place(slow, slow_offsets)
+            self._place(slow)
         self._close()
         if type(r.stmts[-1]) in versioning.TERMINAL:
             code.append(("unreachable",))  # both copies end in a branch; this keeps the validator's types simple
 
-    def _copies(self, r: versioning.Range) -> tuple[tuple[list, list | None], tuple[list, list | None]]:
-        """The range's statements lowered once: (code, source offsets) of its slow copy, where every checked access
-        calls an access helper, and of its fast copy, where the covered ones access the memory directly.
+    def _copies(self, r: versioning.Range) -> tuple[_Copy, _Copy]:
+        """The range's statements lowered once: its slow copy, where every checked access calls an access helper
+        (so it has no checks of its own to hint), and its fast copy, where the covered ones access the memory
+        directly and the others are checked as anywhere else.
 
-        The statements are lowered as the slow copy, recording `edits`, (position, count, instructions): replace
-        that many instructions there to get the fast copy. Only heap accesses differ (`_range_load`,
-        `_range_store`), and each records its edits as it emits the instructions they replace, so they come in
-        order and never overlap. The scratch locals are those of one lowering: both copies may use them."""
+        The statements are lowered as the slow copy, recording `edits`, (position, count, instructions, hinted):
+        replace that many instructions there to get the fast copy; `hinted` is the position of a check's `if` in
+        the instructions, or -1. Only heap accesses differ (`_range_load`, `_range_store`), and each records its
+        edits as it emits the instructions they replace, so they come in order and never overlap. The scratch
+        locals are those of one lowering: both copies may use them."""
         code, offsets = self.code, self.source_offsets
         self.code, self.edits, self.unchecked = [], [], r.fast_accesses()
         self.source_offsets = [] if offsets is not None else None
@@ -435,20 +457,23 @@ class FunctionLowering:
             self.stmt(s)
         slow, edits, slow_offsets = self.code, self.edits, self.source_offsets
         self.code, self.edits, self.unchecked, self.source_offsets, self.ranges = code, None, {}, offsets, True
-        fast, done = [], 0
-        for position, count, instructions in edits:
+        fast, likely, done = [], [], 0
+        for position, count, instructions, hinted in edits:
             fast += slow[done:position]
+            if hinted >= 0:
+                likely.append(len(fast) + hinted)
             fast += instructions
             done = position + count
         fast += slow[done:]
-        return (slow, slow_offsets), (fast, _moved(slow_offsets, edits))
+        return _Copy(slow, slow_offsets, []), _Copy(fast, _moved(slow_offsets, edits), likely)
 
-    def _place(self, code: list, offsets: list | None) -> None:
-        """Append a copy (and its statements' source offsets, relative to it)."""
-        if offsets is not None:
-            base = len(self.code)
-            self.source_offsets += [(base + index, at) for index, at in offsets]
-        self.code += code
+    def _place(self, copy: _Copy) -> None:
+        """Append a copy (and its statements' source offsets and its hinted `if`s, relative to it)."""
+        base = len(self.code)
+        if copy.offsets is not None:
+            self.source_offsets += [(base + index, at) for index, at in copy.offsets]
+        self.likely += [base + index for index in copy.likely]
+        self.code += copy.code
 
     def _group_test(self, group: versioning.Group) -> None:
         """True when every access of the group is in bounds: `(G + lo) <u heap_limit - span`, or for `G | k`
@@ -668,7 +693,8 @@ def _finish(lowering: FunctionLowering, func: ir.Function, type_index: int, debu
     names = [name for name, _ in func.params] + [name for name, _, _ in func.locals]
     names += [f"$scratch{i}" for i in range(len(lowering.extra_locals))]
     return wasm.Function(type_index, lowering.code, [vt for _, vt, _ in func.locals] + lowering.extra_locals,
-                         debug_name, names, lowering.source_offsets or [])
+                         debug_name, names, lowering.source_offsets or [],
+                         [(index, LIKELY) for index in lowering.likely])
 
 
 def _needs_check(access) -> bool:

@@ -129,7 +129,7 @@ def finish_module(plan: Plan, typed: ir.TypedModule, twins: list[wasm.Function])
     for helper in helpers:
         type_index = module.type_index(wasm.FuncType(helper.params, (helper.result,) if helper.result else ()))
         module.functions.append(wasm.Function(type_index, list(helper.body), list(helper.locals),
-                                              f"$asm2wasm.{helper.name}"))
+                                              f"$asm2wasm.{helper.name}", branch_hints=list(helper.hints)))
     module.functions += twins
     for name, index in typed.exports:
         module.exports.append(wasm.Export(name, "func", plan.layout.func_base + index))

@@ -15,12 +15,15 @@ Heap bounds checks (out of bounds loads give 0 / NaN, stores are dropped) are em
 except in the slow copies of ranges (versioning.py), which run only when a range's test failed: there each checked
 access calls a checked-access helper (ACCESS_HELPER_OPS, `access_helpers`), which keeps those copies small.
 Each helper is a `Helper` with its Wasm signature and body; the module includes all of them at fixed indices,
-so function indices do not depend on which helpers a function happens to use.
+so function indices do not depend on which helpers a function happens to use. Its `if`s carry branch hints (the
+guarded case is the unlikely one), as the lowering's checks do.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from asm2wasm.wasm.consts import LIKELY, UNLIKELY
 
 I32_MIN = -(1 << 31)
 TWO_31 = 2147483648.0
@@ -35,6 +38,15 @@ class Helper:
     result: str | None
     locals: tuple[str, ...]
     body: tuple[tuple, ...]
+    hints: tuple[tuple[int, int], ...] = ()  # (index of an `if` in body, LIKELY or UNLIKELY): wasm.Function's
+
+
+def hinted(body: tuple[tuple, ...], *hints: int) -> tuple[tuple[int, int], ...]:
+    """The branch hints of `body`'s `if`s, in order: one of LIKELY or UNLIKELY for each."""
+    ifs = [index for index, ins in enumerate(body) if ins[0] == "if"]
+    if len(ifs) != len(hints):
+        raise ValueError(f"{len(hints)} hints for {len(ifs)} ifs")
+    return tuple(zip(ifs, hints))
 
 
 def _guarded_div(op: str, signed: bool) -> tuple[tuple, ...]:
@@ -98,13 +110,18 @@ def _pick(compare: str) -> tuple[tuple, ...]:
     return (("local.get", 0), ("local.get", 1), ("local.get", 0), ("local.get", 1), (compare,), ("select",))
 
 
+def _guarded(name: str, op: str, signed: bool) -> Helper:
+    body = _guarded_div(op, signed)
+    return Helper(name, ("i32", "i32"), "i32", (), body, hinted(body, *(UNLIKELY,) * (1 + signed)))
+
+
 HELPERS: tuple[Helper, ...] = (
-    Helper("div_s", ("i32", "i32"), "i32", (), _guarded_div("i32.div_s", True)),
-    Helper("div_u", ("i32", "i32"), "i32", (), _guarded_div("i32.div_u", False)),
-    Helper("rem_s", ("i32", "i32"), "i32", (), _guarded_div("i32.rem_s", False)),
-    Helper("rem_u", ("i32", "i32"), "i32", (), _guarded_div("i32.rem_u", False)),
-    Helper("to_int32", ("f64",), "i32", (), _TO_INT32),
-    Helper("fmod", ("f64", "f64"), "f64", ("f64", "f64", "f64"), _FMOD),
+    _guarded("div_s", "i32.div_s", True),
+    _guarded("div_u", "i32.div_u", False),
+    _guarded("rem_s", "i32.rem_s", False),
+    _guarded("rem_u", "i32.rem_u", False),
+    Helper("to_int32", ("f64",), "i32", (), _TO_INT32, hinted(_TO_INT32, LIKELY, LIKELY)),
+    Helper("fmod", ("f64", "f64"), "f64", ("f64", "f64", "f64"), _FMOD),  # its branches go either way
     Helper("abs", ("i32",), "i32", ("i32",), _ABS),
     Helper("min_s", ("i32", "i32"), "i32", (), _pick("i32.lt_s")),
     Helper("max_s", ("i32", "i32"), "i32", (), _pick("i32.gt_s")),
@@ -163,8 +180,8 @@ def access_helpers(heap_limit_globals: dict[int, int]) -> list[Helper]:
         access = (op, ALIGN[size], 0)
         if kind == "load":
             body = (*check, ("if", vt), ("local.get", 0), access, ("else",), OOB_LOAD_VALUE[vt], ("end",))
-            helpers.append(Helper(f"checked.{op}", ("i32",), vt, (), body))
+            helpers.append(Helper(f"checked.{op}", ("i32",), vt, (), body, hinted(body, LIKELY)))
         else:
             body = (*check, ("if", None), ("local.get", 0), ("local.get", 1), access, ("end",))
-            helpers.append(Helper(f"checked.{op}", ("i32", vt), None, (), body))
+            helpers.append(Helper(f"checked.{op}", ("i32", vt), None, (), body, hinted(body, LIKELY)))
     return helpers

@@ -19,6 +19,11 @@ SECTION_ELEMENT = 9
 SECTION_CODE = 10
 SECTION_DATA = 11
 
+# Branch hints (the branch hinting proposal, phase 4; taken by Chrome since 136 and by Firefox): a custom section,
+# before the code section, that says which way an `if` or `br_if` most likely goes.
+BRANCH_HINT_SECTION = "metadata.code.branch_hint"
+LIKELY, UNLIKELY = 1, 0  # a hint's one byte of payload: the branch is (not) taken, for an `if` its condition holds
+
 # Value types [§5.3.1]: the byte is the SLEB128 of a small negative number (i32 is -0x01).
 VALTYPE_BYTE: dict[str, int] = {"i32": 0x7F, "i64": 0x7E, "f32": 0x7D, "f64": 0x7C}
 BYTE_VALTYPE: dict[int, str] = {b: t for t, b in VALTYPE_BYTE.items()}

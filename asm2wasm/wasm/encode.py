@@ -2,8 +2,13 @@
 
 `encode` reads like the spec's module layout: one `_write_*` per section, in section-id order, each building its
 body in its own bytearray (empty means "leave the section out"); `_section` then writes id, size and body.
-Function bodies are encoded by `encode_function_body`, which a parallel driver may call in worker processes and pass
-back through `encode(module, bodies=...)`; the result is byte-identical either way.
+Function bodies are encoded by `encode_function`, which a parallel driver may call in worker processes and pass
+back through `encode(module, bodies=..., hints=...)`; the result is byte-identical either way.
+
+The functions' branch hints (`Function.branch_hints`: which `if`s most likely go which way) become the custom
+section BRANCH_HINT_SECTION, written just before the code section as the proposal asks, so that an engine compiling
+while it downloads has them in time. Each hint is the byte offset of its `if` in the function's code entry (from its
+locals, after the entry's size), which only the encoding knows: `encode_function` gives it with the bytes.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from asm2wasm.wasm.consts import (
+    BRANCH_HINT_SECTION,
     CONST,
     END,
     EXTERN_KIND,
@@ -33,7 +39,7 @@ from asm2wasm.wasm.consts import (
     VAR,
     VERSION,
 )
-from asm2wasm.wasm.instrs import InstructionCache, emit_body, encode_instr
+from asm2wasm.wasm.instrs import InstructionCache, encode_instr, encoded_instrs
 from asm2wasm.wasm.leb import uleb
 from asm2wasm.wasm.model import Function, Module
 from asm2wasm.wasm.names import encode_name_section, write_name
@@ -179,31 +185,63 @@ def _write_locals(out: bytearray, valtypes: Sequence[str]) -> None:
         out.append(VALTYPE_BYTE[valtype])
 
 
-def encode_function_body(func: Function, cache: InstructionCache | None = None) -> bytes:
-    """A function's code entry without its size prefix: locals, instructions, the final `end`.
+def encode_function(func: Function, cache: InstructionCache | None = None) -> tuple[bytes, bytes]:
+    """A function's code entry without its size prefix (locals, instructions, the final `end`), and its branch hints
+    as the branch hint section lists them for a function: their count, then each one's byte offset in the code
+    entry, payload size (1) and byte. Empty when it has none.
 
-    `cache` may be shared across calls to go faster; a fresh one is used if omitted.
+    `cache` may be shared across calls to go faster; a fresh one is used if omitted. The instructions are joined in
+    one piece per hinted `if`: the length of the pieces before it is its offset.
     """
     out = bytearray()
     _write_locals(out, func.locals)
-    emit_body(out, func.body, InstructionCache() if cache is None else cache)
+    parts = encoded_instrs(func.body, InstructionCache() if cache is None else cache)
+    if not func.branch_hints:
+        out += b"".join(parts)
+        out.append(END)
+        return bytes(out), b""
+    hints = bytearray()
+    uleb(hints, len(func.branch_hints))
+    done = 0
+    for index, hint in func.branch_hints:
+        out += b"".join(parts[done:index])
+        done = index
+        uleb(hints, len(out))
+        hints.append(1)
+        hints.append(hint)
+    out += b"".join(parts[done:])
     out.append(END)
-    return bytes(out)
+    return bytes(out), bytes(hints)
 
 
-def _write_code(module: Module, bodies: Sequence[bytes] | None) -> bytearray:
+def encode_function_body(func: Function, cache: InstructionCache | None = None) -> bytes:
+    """A function's code entry without its size prefix (`encode_function` without the hints)."""
+    return encode_function(func, cache)[0]
+
+
+def _write_code(bodies: Sequence[bytes]) -> bytearray:
     out = bytearray()
-    if not module.functions:
+    if not bodies:
         return out
-    if bodies is None:
-        cache = InstructionCache()
-        bodies = [encode_function_body(func, cache) for func in module.functions]
-    if len(bodies) != len(module.functions):
-        raise ValueError(f"{len(bodies)} function bodies for {len(module.functions)} functions")
     uleb(out, len(bodies))
     for body in bodies:
         uleb(out, len(body))
         out += body
+    return out
+
+
+def _write_branch_hints(first_function: int, hints: Sequence[bytes]) -> bytearray:
+    """The branch hint section [branch hinting proposal]: each function with hints, in order, by its index and the
+    hints `encode_function` wrote for it."""
+    hinted = [(first_function + i, function_hints) for i, function_hints in enumerate(hints) if function_hints]
+    if not hinted:
+        return bytearray()
+    out = bytearray()
+    write_name(out, BRANCH_HINT_SECTION)
+    uleb(out, len(hinted))
+    for index, function_hints in hinted:
+        uleb(out, index)
+        out += function_hints
     return out
 
 
@@ -220,14 +258,26 @@ SECTIONS: tuple[tuple[int, Callable[[Module], bytearray]], ...] = (
 )
 
 
-def encode(module: Module, bodies: Sequence[bytes] | None = None) -> bytes:
-    """The binary module. `bodies`, if given, are `encode_function_body(f)` for each of `module.functions`."""
+def encode(module: Module, bodies: Sequence[bytes] | None = None, hints: Sequence[bytes] | None = None) -> bytes:
+    """The binary module. `bodies` and `hints`, if given, are what `encode_function` gives for each of
+    `module.functions`; `hints=None` with `bodies` leaves the branch hints out."""
+    if bodies is None:
+        cache = InstructionCache()
+        encoded = [encode_function(func, cache) for func in module.functions]
+        bodies = [body for body, _ in encoded]
+        hints = [function_hints for _, function_hints in encoded]
+    if len(bodies) != len(module.functions) or (hints is not None and len(hints) != len(bodies)):
+        raise ValueError(f"{len(bodies)} function bodies for {len(module.functions)} functions")
     out = bytearray(MAGIC + VERSION)
     for section_id, write in SECTIONS:
         body = write(module)
         if body:
             _section(out, section_id, body)
-    code = _write_code(module, bodies)
+    if hints is not None:
+        branch_hints = _write_branch_hints(len(module.func_imports), hints)
+        if branch_hints:
+            _section(out, SECTION_CUSTOM, branch_hints)
+    code = _write_code(bodies)
     if code:
         _section(out, SECTION_CODE, code)
     names = encode_name_section(module)

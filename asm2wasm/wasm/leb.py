@@ -1,4 +1,4 @@
-"""LEB128 writers [spec §5.2.2], appending to a bytearray.
+"""LEB128 writers [spec §5.2.2], appending to a bytearray, and the unsigned reader.
 
 The unsigned form stops when no bits are left; the signed form stops when the bits left are all copies of the sign
 (0 or -1, which Python's arithmetic `>>` keeps) and bit 0x40 of the last byte agrees with that sign.
@@ -41,3 +41,15 @@ def sleb_bytes(n: int) -> bytes:
     out = bytearray()
     sleb(out, n)
     return bytes(out)
+
+
+def read_uleb(data: bytes, pos: int) -> tuple[int, int]:
+    """The unsigned LEB128 at `pos` in `data`, and the position after it."""
+    result = shift = 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        result |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            return result, pos

@@ -73,6 +73,8 @@ class Function:
     debug_name: str = ""
     local_names: list[str] = field(default_factory=list)  # names of params then locals ("" = unnamed)
     source_offsets: list[tuple[int, int]] = field(default_factory=list)  # (instruction index, asm.js offset), -g
+    # (index of an `if` instruction, LIKELY or UNLIKELY), in index order: the branch hints section (encode.py)
+    branch_hints: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass

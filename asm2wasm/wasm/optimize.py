@@ -7,6 +7,10 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from asm2wasm.wasm.consts import BRANCH_HINT_SECTION, SECTION_CUSTOM
+from asm2wasm.wasm.leb import read_uleb
+from asm2wasm.wasm.names import write_name
+
 # The features our output uses, which wasm-opt must be allowed to keep.
 FEATURES = ("--enable-mutable-globals", "--enable-sign-ext", "--enable-nontrapping-float-to-int")
 INSTALL_HINT = "install Binaryen's wasm-opt (Debian package `binaryen`, or `npm install -g binaryen`)"
@@ -27,7 +31,22 @@ def optimize(wasm: bytes, level: str = "-O2") -> bytes:
         raise OptimizerMissing(INSTALL_HINT)
     with tempfile.TemporaryDirectory(prefix="asm2wasm-opt-") as scratch:
         source, target = Path(scratch) / "in.wasm", Path(scratch) / "out.wasm"
-        source.write_bytes(wasm)
+        source.write_bytes(without_branch_hints(wasm))
         subprocess.run([tool, level, "--debuginfo", *FEATURES, str(source), "-o", str(target)], check=True,
                        capture_output=True)
         return target.read_bytes()
+
+
+def without_branch_hints(wasm: bytes) -> bytes:
+    """`wasm` without its branch hints section. wasm-opt (Binaryen 108) keeps a custom section it does not know as it
+    is, after the code it rewrote: the hints' offsets would point at other instructions."""
+    name = bytearray()
+    write_name(name, BRANCH_HINT_SECTION)
+    out, pos = bytearray(wasm[:8]), 8
+    while pos < len(wasm):
+        size, start = read_uleb(wasm, pos + 1)
+        end = start + size
+        if not (wasm[pos] == SECTION_CUSTOM and wasm.startswith(name, start)):
+            out += wasm[pos:end]
+        pos = end
+    return bytes(out)

@@ -16,7 +16,7 @@ from asm2wasm.frontend.positions import SourceLines
 from asm2wasm.wasm.consts import SECTION_CODE, SECTION_CUSTOM
 from asm2wasm.wasm.encode import encode_function_body
 from asm2wasm.wasm.instrs import InstructionCache, encoded_instrs
-from asm2wasm.wasm.leb import uleb_bytes
+from asm2wasm.wasm.leb import read_uleb, uleb_bytes
 from asm2wasm.wasm.model import Function, Module
 from asm2wasm.wasm.names import write_name
 
@@ -39,28 +39,17 @@ def function_body_offsets(binary: bytes) -> list[int]:
     pos = 8
     while pos < len(binary):
         section_id = binary[pos]
-        size, pos = _uleb(binary, pos + 1)
+        size, pos = read_uleb(binary, pos + 1)
         if section_id == SECTION_CODE:
-            count, cursor = _uleb(binary, pos)
+            count, cursor = read_uleb(binary, pos)
             starts = []
             for _ in range(count):
-                body_size, cursor = _uleb(binary, cursor)
+                body_size, cursor = read_uleb(binary, cursor)
                 starts.append(cursor)
                 cursor += body_size
             return starts
         pos += size
     return []
-
-
-def _uleb(data: bytes, pos: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        byte = data[pos]
-        pos += 1
-        result |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            return result, pos
 
 
 def _instruction_offsets(func: Function, cache: InstructionCache) -> list[int]:

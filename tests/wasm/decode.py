@@ -2,12 +2,14 @@
 
 It reads only what `encode` writes (the sections and instructions asm2wasm uses) and is strict about it: LEB128s
 must be minimal and in range, sizes must match, and every error carries the byte offset where decoding stopped.
+Branch hints come back as `Function.branch_hints` (instruction indices): each must be at the start of an `if`.
 """
 
 from __future__ import annotations
 
 import struct
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from asm2wasm.wasm import consts
 from asm2wasm.wasm.model import (
@@ -170,10 +172,13 @@ def decode_instr(r: Reader) -> tuple:
     return (op.name, *IMM_DECODERS[op.imm](r))
 
 
-def decode_expr(r: Reader) -> list[tuple]:
-    """Instructions up to the `end` that closes the expression (not included)."""
+def decode_expr(r: Reader, starts: list[int] | None = None) -> list[tuple]:
+    """Instructions up to the `end` that closes the expression (not included); the offset of each is appended to
+    `starts` when given."""
     body, depth = [], 0
     while True:
+        if starts is not None:
+            starts.append(r.pos)
         ins = decode_instr(r)
         depth += _DEPTH_CHANGE.get(ins[0], 0)
         if depth < 0:
@@ -182,6 +187,14 @@ def decode_expr(r: Reader) -> list[tuple]:
 
 
 # ---- sections -----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _State:
+    """What one section tells the decoding of a later one."""
+
+    type_indices: list[int] = field(default_factory=list)  # the function section's
+    hints: dict[int, list[tuple[int, int]]] = field(default_factory=dict)  # function index -> (offset, hint)
 
 
 def _limits(r: Reader) -> tuple[int, int | None]:
@@ -202,7 +215,7 @@ def _const_expr(r: Reader) -> tuple:
     return body[0]
 
 
-def _types(r: Reader, m: Module, _: list) -> None:
+def _types(r: Reader, m: Module, _: _State) -> None:
     def functype() -> FuncType:
         if r.byte() != consts.FUNCTYPE:
             raise r.fail("expected 0x60")
@@ -223,21 +236,21 @@ def _import(r: Reader, m: Module) -> None:
         raise r.fail(f"unexpected import kind {kind}")
 
 
-def _imports(r: Reader, m: Module, _: list) -> None:
+def _imports(r: Reader, m: Module, _: _State) -> None:
     r.vec(lambda: _import(r, m))
 
 
-def _functions(r: Reader, m: Module, type_indices: list) -> None:
-    type_indices.extend(r.vec(r.u32))
+def _functions(r: Reader, m: Module, state: _State) -> None:
+    state.type_indices.extend(r.vec(r.u32))
 
 
-def _table(r: Reader, m: Module, _: list) -> None:
+def _table(r: Reader, m: Module, _: _State) -> None:
     if r.u32() != 1 or r.byte() != consts.FUNCREF:
         raise r.fail("expected one funcref table")
     m.table = Table(*_limits(r))
 
 
-def _globals(r: Reader, m: Module, _: list) -> None:
+def _globals(r: Reader, m: Module, _: _State) -> None:
     def glob() -> Global:
         valtype, mutable = _global_type(r)
         return Global(valtype, mutable, _const_expr(r))
@@ -245,15 +258,15 @@ def _globals(r: Reader, m: Module, _: list) -> None:
     m.globals = r.vec(glob)
 
 
-def _exports(r: Reader, m: Module, _: list) -> None:
+def _exports(r: Reader, m: Module, _: _State) -> None:
     m.exports = r.vec(lambda: Export(r.name(), consts.KIND_EXTERN[r.byte()], r.u32()))
 
 
-def _start(r: Reader, m: Module, _: list) -> None:
+def _start(r: Reader, m: Module, _: _State) -> None:
     m.start = r.u32()
 
 
-def _elements(r: Reader, m: Module, _: list) -> None:
+def _elements(r: Reader, m: Module, _: _State) -> None:
     def segment() -> ElemSegment:
         r.zero()
         offset = _const_expr(r)
@@ -272,17 +285,46 @@ def _locals(r: Reader) -> list[str]:
     return valtypes
 
 
-def _code(r: Reader, m: Module, type_indices: list) -> None:
+def _code(r: Reader, m: Module, state: _State) -> None:
     count = r.u32()
-    if count != len(type_indices):
-        raise r.fail(f"{count} bodies for {len(type_indices)} functions")
-    for type_index in type_indices:
+    if count != len(state.type_indices):
+        raise r.fail(f"{count} bodies for {len(state.type_indices)} functions")
+    for type_index in state.type_indices:
         size = r.u32()
-        body_end = r.pos + size
+        entry, body_end = r.pos, r.pos + size
         local_types = _locals(r)
-        m.functions.append(Function(type_index, decode_expr(r), local_types))
+        starts: list[int] = []
+        func = Function(type_index, decode_expr(r, starts), local_types)
         if r.pos != body_end:
             raise r.fail("function body size mismatch")
+        index = {start - entry: i for i, start in enumerate(starts)}
+        for offset, hint in state.hints.pop(len(m.func_imports) + len(m.functions), []):
+            if offset not in index or func.body[index[offset]][0] != "if":
+                raise DecodeError("a branch hint that is not at an `if`", entry + offset)
+            func.branch_hints.append((index[offset], hint))
+        m.functions.append(func)
+    if state.hints:
+        raise r.fail(f"branch hints for functions that are not defined: {sorted(state.hints)}")
+
+
+def _branch_hints(r: Reader, state: _State) -> None:
+    """The branch hint section (branch hinting proposal): functions and offsets increasing, one-byte hints."""
+    last_function = -1
+    for _ in range(r.u32()):
+        function = r.u32()
+        if function <= last_function:
+            raise r.fail("branch hint functions not strictly increasing")
+        last_function, last_offset, hints = function, -1, []
+        for _ in range(r.u32()):
+            offset = r.u32()
+            if offset <= last_offset or r.u32() != 1:
+                raise r.fail("branch hint offsets not strictly increasing, or a hint not one byte")
+            hint = r.byte()
+            if hint not in (consts.LIKELY, consts.UNLIKELY):
+                raise r.fail(f"branch hint {hint}")
+            last_offset = offset
+            hints.append((offset, hint))
+        state.hints[function] = hints
 
 
 SECTION_DECODERS: dict[int, Callable[[Reader, Module, list], None]] = {
@@ -356,19 +398,25 @@ def decode_module(data: bytes) -> Module:
     r = Reader(data)
     if r.take(4) != consts.MAGIC or r.take(4) != consts.VERSION:
         raise DecodeError("bad header", 0)
-    m, type_indices, last = Module(), [], 0
+    m, state, last = Module(), _State(), 0
     while not r.at_end():
         section_id, size = r.byte(), r.u32()
         sub = Reader(data, r.pos, r.pos + size)
         if section_id == consts.SECTION_CUSTOM:
-            if sub.name() == consts.NAME_SECTION:
+            name = sub.name()
+            if name == consts.NAME_SECTION:
                 _names(sub, m)
-            sub.pos = sub.end
+            elif name == consts.BRANCH_HINT_SECTION:
+                if last >= consts.SECTION_CODE:
+                    raise r.fail("the branch hint section after the code section")
+                _branch_hints(sub, state)
+            else:
+                sub.pos = sub.end
         elif section_id <= last or section_id not in SECTION_DECODERS:
             raise r.fail(f"unexpected section {section_id} (after {last})")
         else:
             last = section_id
-            SECTION_DECODERS[section_id](sub, m, type_indices)
+            SECTION_DECODERS[section_id](sub, m, state)
         if sub.pos != sub.end:
             raise sub.fail(f"section {section_id} size mismatch")
         r.pos = sub.end

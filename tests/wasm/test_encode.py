@@ -13,8 +13,10 @@ from decode import decode_module, section_ids
 from wasm_modules import all_modules, every_opcode_module, imports_module, run_module
 from wasm_tools import node, node_validate
 
-from asm2wasm.wasm.encode import encode, encode_function_body
-from asm2wasm.wasm.model import Function, FuncType, Module
+from asm2wasm.wasm.consts import BRANCH_HINT_SECTION, LIKELY, SECTION_CODE, SECTION_CUSTOM, UNLIKELY
+from asm2wasm.wasm.encode import encode, encode_function, encode_function_body
+from asm2wasm.wasm.instrs import encode_instr
+from asm2wasm.wasm.model import FuncImport, Function, FuncType, Module
 from asm2wasm.wasm.opcodes import OPCODES
 
 MODULES = all_modules()
@@ -32,7 +34,8 @@ def _bits(value: object) -> object:
 def _normalised(m: Module) -> dict:
     """What the binary keeps of a module: float bits, local names without trailing blanks."""
     funcs = [
-        (f.type_index, [_bits(i) for i in f.body], f.locals, f.debug_name, "\0".join(f.local_names).rstrip("\0"))
+        (f.type_index, [_bits(i) for i in f.body], f.locals, f.debug_name, "\0".join(f.local_names).rstrip("\0"),
+         f.branch_hints)
         for f in m.functions
     ]
     globs = [(g.valtype, g.mutable, _bits(g.init), g.debug_name) for g in m.globals]
@@ -156,3 +159,54 @@ def test_encode_speed() -> None:
     start = time.perf_counter()
     encode(m)
     assert time.perf_counter() - start < 1.0
+
+
+# ---- branch hints -------------------------------------------------------------------------------------------------
+
+_HINTED_BODY = [
+    ("local.get", 0), ("if", None), ("nop",), ("end",),
+    ("i32.const", 300000), ("drop",),
+    ("local.get", 0), ("if", "i32"), ("i32.const", 1), ("else",), ("i32.const", 2), ("end",), ("drop",),
+]
+
+
+def _hinted_module() -> Module:
+    m = Module()
+    m.types.append(FuncType(("i32",), ()))
+    m.func_imports.append(FuncImport("env", "f", 0))
+    m.functions.append(Function(0, [("nop",)]))
+    m.functions.append(Function(0, list(_HINTED_BODY), ["f64", "i32"], branch_hints=[(1, LIKELY), (7, UNLIKELY)]))
+    return m
+
+
+def test_encode_function_gives_each_hinted_if_its_offset_in_the_code_entry() -> None:
+    func = _hinted_module().functions[1]
+    body, hints = encode_function(func)
+    assert body == encode_function_body(Function(0, func.body, func.locals))  # hints do not change the code
+    prefix = 5  # two runs of locals: count 2, (1, f64), (1, i32)
+    starts = [prefix + sum(len(encode_instr(ins)) for ins in func.body[:index]) for index in (1, 7)]
+    # count 2; then offset, payload size 1, hint byte (offsets below 128: one byte each)
+    assert hints == bytes([2, starts[0], 1, LIKELY, starts[1], 1, UNLIKELY])
+    assert [body[offset] for offset in starts] == [0x04, 0x04]  # `if`
+    assert encode_function(Function(0, func.body, func.locals)) == (body, b"")
+
+
+def test_the_branch_hint_section_comes_just_before_the_code_section() -> None:
+    m = _hinted_module()
+    binary = encode(m)
+    ids = section_ids(binary)
+    hint_at = ids.index(SECTION_CUSTOM)
+    assert ids[hint_at + 1] == SECTION_CODE and BRANCH_HINT_SECTION.encode() in binary
+    # function 2 (after the import and the unhinted function) is the only one listed
+    assert decode_module(binary).functions[1].branch_hints == [(1, LIKELY), (7, UNLIKELY)]
+    assert binary.count(BRANCH_HINT_SECTION.encode()) == 1
+
+
+def test_no_hints_no_section_and_bodies_without_hints_leave_it_out() -> None:
+    m = _hinted_module()
+    assert BRANCH_HINT_SECTION.encode() not in encode(Module(types=m.types, functions=[Function(0, [("nop",)])]))
+    encoded = [encode_function(f) for f in m.functions]
+    bodies, hints = [b for b, _ in encoded], [h for _, h in encoded]
+    assert encode(m, bodies, hints) == encode(m)
+    without = encode(m, bodies)
+    assert BRANCH_HINT_SECTION.encode() not in without and decode_module(without).functions[1].branch_hints == []
