@@ -9,6 +9,7 @@ import pytest
 
 from asm2wasm.compiler import Options, compile_source
 from asm2wasm.lower.semantics import HELPER_INDEX
+from asm2wasm.wasm.leb import read_uleb
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "fixtures" / "demo" / "demo.asm.js"
@@ -99,15 +100,7 @@ def _without_custom_sections(data: bytes) -> bytes:
     out, pos = bytearray(data[:8]), 8
     while pos < len(data):
         start, section_id = pos, data[pos]
-        pos += 1
-        size = shift = 0
-        while True:
-            byte = data[pos]
-            pos += 1
-            size |= (byte & 0x7F) << shift
-            shift += 7
-            if byte < 0x80:
-                break
+        size, pos = read_uleb(data, pos + 1)
         pos += size
         if section_id != 0:
             out += data[start:pos]
