@@ -43,6 +43,11 @@ fuzz: $(STAMP) tools
 bench: $(STAMP) tools
 	$(PY) benchmarks/run.py
 
+# ammo.js's physics steps in headless Chromium, the original page against its migration (benchmarks/ammo_browser.py).
+.PHONY: bench-browser
+bench-browser: $(STAMP) tools
+	$(PY) benchmarks/ammo_browser.py
+
 # docs/screenshots/*.png: each browser fixture app, original (asm.js) beside migrated (Wasm), rendered by Chromium.
 .PHONY: screenshots
 screenshots: $(STAMP) tools

@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""ammo.js's physics steps in headless Chromium: the original page against the page `asm2wasm migrate` makes of it.
+
+    make bench-browser      (.venv/bin/python benchmarks/ammo_browser.py [--loads 3] [--chromium PATH])
+
+The node benchmark (`make bench`) measures node 20's V8; this one measures the browser the Debian package installs
+(Chromium 156 here), as a user's page runs: default flags, lazy compilation and tiering, our branch hints taken.
+A page (benchmarks/browser/) loads ammo.js@0.0.10 and times 15 rounds of 600 steps of tests/realworld/ammo_scene.js,
+each on a fresh scene; the median leaves the first 5 rounds out (the engine still tiering up). The two pages are
+loaded in turn `--loads` times each; the report is each page's medians and the ratio of their middle values. Both
+must end every body at the same position, bit for bit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import shutil
+import socketserver
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from run import AMMO, BENCH_DIR, REPO_ROOT, package  # benchmarks/run.py: the npm cache, the package
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+def _serve(directory: Path) -> socketserver.TCPServer:
+    """A static server of `directory` on a free port, in a daemon thread."""
+    server = socketserver.TCPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(directory)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def _apps(work: Path) -> tuple[Path, Path]:
+    """The original page and its migration."""
+    original = work / "original"
+    original.mkdir()
+    for name in ("index.html", "steps.js"):
+        shutil.copy(BENCH_DIR / "browser" / name, original / name)
+    shutil.copy(REPO_ROOT / "tests" / "realworld" / "ammo_scene.js", original / "scene.js")
+    shutil.copy(package(AMMO) / "ammo.js", original / "ammo.js")
+    migrated = work / "migrated"
+    subprocess.run([sys.executable, "-m", "asm2wasm", "migrate", str(original), "-o", str(migrated), "-q"],
+                   check=True, cwd=REPO_ROOT, capture_output=True)
+    return original, migrated
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--loads", type=int, default=3, help="page loads of each build [3]")
+    parser.add_argument("--chromium", type=Path, default=Path("/usr/bin/chromium"))
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory(prefix="asm2wasm-ammo-browser-") as scratch:
+        pages = dict(zip(("asm.js", "wasm"), _apps(Path(scratch))))
+        servers = {name: _serve(directory) for name, directory in pages.items()}
+        medians: dict[str, list[float]] = {name: [] for name in pages}
+        positions = set()
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(args.chromium), headless=True,
+                                                 args=["--no-sandbox", "--disable-gpu"])
+            print(f"[ammo_browser] {browser.version}", file=sys.stderr)
+            for _ in range(args.loads):
+                for name, server in servers.items():
+                    page = browser.new_page()
+                    page.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html")
+                    page.wait_for_function("window.result !== undefined", timeout=300_000)
+                    result = page.evaluate("window.result")
+                    page.close()
+                    medians[name].append(result["median"])
+                    positions.add(result["positions"])
+            browser.close()
+        for server in servers.values():
+            server.shutdown()
+    middle = {name: sorted(values)[len(values) // 2] for name, values in medians.items()}
+    for name, values in medians.items():
+        print(f"{name:8} 600 steps, median of rounds 6-15 per load: {', '.join(f'{v:.1f} ms' for v in values)}")
+    print(f"wasm / asm.js: {middle['wasm'] / middle['asm.js']:.2f}"
+          f"{'' if len(positions) == 1 else '  (DIFFERENT final positions)'}")
+    return 0 if len(positions) == 1 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
