@@ -269,13 +269,18 @@ class Analysis:
         a = self.sym(node.left, expand)
         if a is None:
             return None
-        b = self.sym(node.right, expand)
+        op, right = node.op, node.right
+        if type(right) is ir.Const and (op == "i32.add" or op == "i32.sub") and right.vt == "i32" and not a.ored:
+            # `x + c`, `x - c`: most addresses, without a call or a Sym for c (as below with b = c)
+            k = a.k + right.value if op == "i32.add" else a.k - right.value
+            return Sym(a.key, a.node, k, a.size, a.since, a.until)
+        b = self.sym(right, expand)
         if b is None:
             return None
-        since, until = max(a.since, b.since), min(a.until, b.until)
+        since = a.since if a.since > b.since else b.since
+        until = a.until if a.until < b.until else b.until
         if a.ored or b.ored:  # (x | c) + d is not x | (c + d): use the value as a whole
             a, b = _as_whole(a), _as_whole(b)
-        op = node.op
         if op == "i32.or" and b.node is None and 0 <= b.k <= MAX_SPAN and a.node is not None:
             key, a_node = a.whole()  # `p | 3`: asmcrypto's addresses into 64-byte aligned blocks
             return Sym(key, a_node, b.k, a.size, since, until, True)
@@ -327,8 +332,8 @@ class Analysis:
         if value is None:
             self.defs.pop(node.index, None)
         else:
-            value = Sym(value.key, value.node, value.k, value.size, value.since, min(value.until, self.clock),
-                        value.ored)
+            until = value.until if value.until < self.clock else self.clock
+            value = Sym(value.key, value.node, value.k, value.size, value.since, until, value.ored)
             self.defs[node.index] = (value, self.scope)
 
     def _access(self, node) -> None:
