@@ -1,8 +1,10 @@
 // ROUNDS rounds of STEPS physics steps, each on a fresh scene (ammo_scene.js); the first WARM rounds are left out
 // of the median (the engine is still tiering up). window.result: every round's time, the median, and the bodies'
-// final positions as the bits of their doubles (the builds must agree on every bit).
+// final positions as the bits of their doubles (the builds must agree on every bit). The query string may change
+// the three (tests/browser/test_ammo_page.py: `?rounds=1&warm=0&steps=300`).
 (function () {
-  var ROUNDS = 15, WARM = 5, STEPS = 600;
+  var query = new URLSearchParams(location.search);
+  var ROUNDS = +(query.get('rounds') || 15), WARM = +(query.get('warm') || 5), STEPS = +(query.get('steps') || 600);
 
   function bits(x) {
     var f = new Float64Array([x]), u = new Uint32Array(f.buffer);
