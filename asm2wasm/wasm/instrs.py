@@ -1,6 +1,6 @@
 """Instruction bytes: one small encoder per immediate kind, derived from the rows of `opcodes.py`.
 
-`emit_body` is the hot loop of the whole encoder. Identical instruction tuples (`("local.get", 0)`, `("i32.add",)`,
+`encoded_instrs` is the hot loop of the whole encoder. Identical instruction tuples (`("local.get", 0)`, `("i32.add",)`,
 `("call", 7)`) recur thousands of times, so each is encoded once and its bytes are looked up in a cache afterwards.
 Float constants bypass the cache: `0.0 == -0.0` and `nan != nan` would make it return wrong bytes or grow forever.
 """
@@ -168,7 +168,3 @@ def encoded_instrs(body: Sequence[tuple], cache: InstructionCache) -> list[bytes
     except TypeError:
         return [encode_instr(ins) for ins in body]
 
-
-def emit_body(out: bytearray, body: Sequence[tuple], cache: InstructionCache) -> None:
-    """Append the bytes of every instruction in `body` (`encoded_instrs`, joined in one go)."""
-    out += b"".join(encoded_instrs(body, cache))
