@@ -167,4 +167,3 @@ def encoded_instrs(body: Sequence[tuple], cache: InstructionCache) -> list[bytes
         return list(map(cache.__getitem__, body))
     except TypeError:
         return [encode_instr(ins) for ins in body]
-
