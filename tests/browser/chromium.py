@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from asm2wasm.frontend import find_modules
+
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
@@ -59,6 +61,17 @@ def stage_apps(root: Path, apps: Iterable[str], variant: str = "migrated", flags
         (root / variant).mkdir(exist_ok=True)
         proc = run_cli("migrate", APPS / app, "-o", root / variant / app, "-q", *flags)
         assert proc.returncode in ok, proc.stderr
+
+
+@contextmanager
+def serving_migrated(root: Path, script: str) -> Iterator[str]:
+    """ROOT/original migrated to ROOT/migrated (`asm2wasm migrate`, which must succeed and leave no asm.js module in
+    the `script` it rewrote), then the URL of ROOT served while the block runs."""
+    proc = run_cli("migrate", root / "original", "-o", root / "migrated", "-q", timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert find_modules((root / "migrated" / script).read_text()) == []
+    with serving(root) as url:
+        yield url
 
 
 @contextmanager

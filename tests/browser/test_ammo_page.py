@@ -11,9 +11,7 @@ from collections.abc import Iterator
 import pytest
 from realworld.npm_cache import fetch_package
 
-from asm2wasm.frontend import find_modules
-
-from .chromium import PAGE_TIMEOUT_MS, REPO, needs_chromium, run_cli, serving, wasm_requests
+from .chromium import PAGE_TIMEOUT_MS, REPO, needs_chromium, serving_migrated, wasm_requests
 
 pytestmark = needs_chromium
 
@@ -27,10 +25,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         shutil.copy(REPO / "benchmarks" / "browser" / name, original / name)
     shutil.copy(REPO / "tests" / "realworld" / "ammo_scene.js", original / "scene.js")
     shutil.copy(fetch_package("ammo.js@0.0.10") / "ammo.js", original / "ammo.js")
-    proc = run_cli("migrate", original, "-o", root / "migrated", "-q", timeout=600)
-    assert proc.returncode == 0, proc.stderr
-    assert find_modules((root / "migrated" / "ammo.js").read_text()) == []
-    with serving(root) as url:
+    with serving_migrated(root, "ammo.js") as url:
         yield url
 
 

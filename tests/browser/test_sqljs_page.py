@@ -12,9 +12,7 @@ from collections.abc import Iterator
 import pytest
 from realworld.npm_cache import fetch_package
 
-from asm2wasm.frontend import find_modules
-
-from .chromium import APP_READY, APPS, app_result, needs_chromium, run_cli, serving, wasm_requests
+from .chromium import APP_READY, APPS, app_result, needs_chromium, serving_migrated, wasm_requests
 
 pytestmark = needs_chromium
 
@@ -25,10 +23,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     shutil.copytree(APPS / "sqljs-page", original)
     (original / "js").mkdir()
     shutil.copy(fetch_package("sql.js@0.5.0") / "js" / "sql.js", original / "js" / "sql.js")
-    proc = run_cli("migrate", original, "-o", root / "migrated", "-q", timeout=600)
-    assert proc.returncode == 0, proc.stderr
-    assert find_modules((root / "migrated" / "js" / "sql.js").read_text()) == []
-    with serving(root) as url:
+    with serving_migrated(root, "js/sql.js") as url:
         yield url
 
 
