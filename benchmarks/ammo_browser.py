@@ -14,43 +14,47 @@ must end every body at the same position, bit for bit.
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
+import re
 import shutil
-import socketserver
+import signal
 import subprocess
 import sys
 import tempfile
-import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from run import AMMO, BENCH_DIR, REPO_ROOT, package  # benchmarks/run.py: the npm cache, the package
 
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
+PAGES = {"asm.js": "original", "wasm": "migrated"}  # build -> its directory
 
 
-def _serve(directory: Path) -> socketserver.TCPServer:
-    """A static server of `directory` on a free port, in a daemon thread."""
-    server = socketserver.TCPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(directory)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+@contextmanager
+def _serving(root: Path) -> Iterator[str]:
+    """The URL of `asm2wasm serve ROOT` (the server users run for a migrated app) while the block runs."""
+    server = subprocess.Popen([sys.executable, "-m", "asm2wasm", "serve", str(root), "--port", "0"],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=REPO_ROOT)
+    try:
+        match = re.search(r"http://127\.0\.0\.1:\d+/", server.stdout.readline())
+        if match is None:
+            raise RuntimeError("asm2wasm serve printed no URL")
+        yield match.group(0)
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=10)
+        server.stdout.close()
 
 
-def _apps(work: Path) -> tuple[Path, Path]:
-    """The original page and its migration."""
-    original = work / "original"
+def _stage(root: Path) -> None:
+    """ROOT/original, the page with ammo.js as published, and ROOT/migrated, `asm2wasm migrate` of it."""
+    original = root / PAGES["asm.js"]
     original.mkdir()
     for name in ("index.html", "steps.js"):
         shutil.copy(BENCH_DIR / "browser" / name, original / name)
     shutil.copy(REPO_ROOT / "tests" / "realworld" / "ammo_scene.js", original / "scene.js")
     shutil.copy(package(AMMO) / "ammo.js", original / "ammo.js")
-    migrated = work / "migrated"
-    subprocess.run([sys.executable, "-m", "asm2wasm", "migrate", str(original), "-o", str(migrated), "-q"],
-                   check=True, cwd=REPO_ROOT, capture_output=True)
-    return original, migrated
+    subprocess.run([sys.executable, "-m", "asm2wasm", "migrate", str(original), "-o", str(root / PAGES["wasm"]),
+                    "-q"], check=True, cwd=REPO_ROOT, capture_output=True)
 
 
 def main() -> int:
@@ -60,27 +64,24 @@ def main() -> int:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
+    medians: dict[str, list[float]] = {name: [] for name in PAGES}
+    positions = set()
     with tempfile.TemporaryDirectory(prefix="asm2wasm-ammo-browser-") as scratch:
-        pages = dict(zip(("asm.js", "wasm"), _apps(Path(scratch))))
-        servers = {name: _serve(directory) for name, directory in pages.items()}
-        medians: dict[str, list[float]] = {name: [] for name in pages}
-        positions = set()
-        with sync_playwright() as playwright:
+        _stage(Path(scratch))
+        with _serving(Path(scratch)) as url, sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(args.chromium), headless=True,
                                                  args=["--no-sandbox", "--disable-gpu"])
             print(f"[ammo_browser] {browser.version}", file=sys.stderr)
             for _ in range(args.loads):
-                for name, server in servers.items():
+                for name, directory in PAGES.items():
                     page = browser.new_page()
-                    page.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html")
+                    page.goto(f"{url}{directory}/index.html")
                     page.wait_for_function("window.result !== undefined", timeout=300_000)
                     result = page.evaluate("window.result")
                     page.close()
                     medians[name].append(result["median"])
                     positions.add(result["positions"])
             browser.close()
-        for server in servers.values():
-            server.shutdown()
     middle = {name: sorted(values)[len(values) // 2] for name, values in medians.items()}
     for name, values in medians.items():
         print(f"{name:8} 600 steps, median of rounds 6-15 per load: {', '.join(f'{v:.1f} ms' for v in values)}")
