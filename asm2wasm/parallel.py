@@ -196,7 +196,8 @@ class _Workers:
 
 
 def _check_and_lower(workers: _Workers, typed: ir.TypedModule, fast: bool, versioning: bool
-                     ) -> tuple[Plan, list[bytes], tuple[list, list[bytes]], dict[str, float]]:
+                     ) -> tuple[Plan, list[tuple[bytes, bytes]], tuple[list, list[tuple[bytes, bytes]]],
+                                dict[str, float]]:
     """The parent's side of rounds 1 and 2."""
     outlined = _merge_checked(workers, typed)
     plan = plan_module(typed, fast, versioning=versioning)
