@@ -8,8 +8,8 @@ import tempfile
 from pathlib import Path
 
 from asm2wasm.wasm.consts import BRANCH_HINT_SECTION, SECTION_CUSTOM
-from asm2wasm.wasm.leb import read_uleb
 from asm2wasm.wasm.names import write_name
+from asm2wasm.wasm.sections import sections
 
 # The features our output uses, which wasm-opt must be allowed to keep.
 FEATURES = ("--enable-mutable-globals", "--enable-sign-ext", "--enable-nontrapping-float-to-int")
@@ -42,11 +42,8 @@ def without_branch_hints(wasm: bytes) -> bytes:
     is, after the code it rewrote: the hints' offsets would point at other instructions."""
     name = bytearray()
     write_name(name, BRANCH_HINT_SECTION)
-    out, pos = bytearray(wasm[:8]), 8
-    while pos < len(wasm):
-        size, start = read_uleb(wasm, pos + 1)
-        end = start + size
-        if not (wasm[pos] == SECTION_CUSTOM and wasm.startswith(name, start)):
-            out += wasm[pos:end]
-        pos = end
+    out = bytearray(wasm[:8])
+    for section in sections(wasm):
+        if not (section.id == SECTION_CUSTOM and wasm.startswith(name, section.payload)):
+            out += wasm[section.at:section.end]
     return bytes(out)

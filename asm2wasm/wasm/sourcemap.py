@@ -19,6 +19,7 @@ from asm2wasm.wasm.instrs import InstructionCache, encoded_instrs
 from asm2wasm.wasm.leb import read_uleb, uleb_bytes
 from asm2wasm.wasm.model import Function, Module
 from asm2wasm.wasm.names import write_name
+from asm2wasm.wasm.sections import sections
 
 LINE_COMMENT = re.compile(r'//@line (\d+) "([^"]*)"')
 _VLQ_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
@@ -36,19 +37,15 @@ def original_lines(source: str) -> dict[int, tuple[str, int]]:
 
 def function_body_offsets(binary: bytes) -> list[int]:
     """File offset where each defined function's code entry starts (after its size), read from the code section."""
-    pos = 8
-    while pos < len(binary):
-        section_id = binary[pos]
-        size, pos = read_uleb(binary, pos + 1)
-        if section_id == SECTION_CODE:
-            count, cursor = read_uleb(binary, pos)
+    for section in sections(binary):
+        if section.id == SECTION_CODE:
+            count, cursor = read_uleb(binary, section.payload)
             starts = []
             for _ in range(count):
                 body_size, cursor = read_uleb(binary, cursor)
                 starts.append(cursor)
                 cursor += body_size
             return starts
-        pos += size
     return []
 
 

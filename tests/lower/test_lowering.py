@@ -9,7 +9,8 @@ import pytest
 
 from asm2wasm.compiler import Options, compile_source
 from asm2wasm.lower.semantics import HELPER_INDEX
-from asm2wasm.wasm.leb import read_uleb
+from asm2wasm.wasm.consts import SECTION_CUSTOM
+from asm2wasm.wasm.sections import sections
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "fixtures" / "demo" / "demo.asm.js"
@@ -97,14 +98,7 @@ def test_fast_output_computes_the_same_and_gives_up_what_the_help_says(tmp_path:
 
 
 def _without_custom_sections(data: bytes) -> bytes:
-    out, pos = bytearray(data[:8]), 8
-    while pos < len(data):
-        start, section_id = pos, data[pos]
-        size, pos = read_uleb(data, pos + 1)
-        pos += size
-        if section_id != 0:
-            out += data[start:pos]
-    return bytes(out)
+    return data[:8] + b"".join(data[s.at:s.end] for s in sections(data) if s.id != SECTION_CUSTOM)
 
 
 @pytest.mark.parametrize("fixture", VALID, ids=[p.stem for p in VALID])
