@@ -48,10 +48,7 @@ def _serving(root: Path) -> Iterator[str]:
 def _stage(root: Path) -> None:
     """ROOT/original, the page with ammo.js as published, and ROOT/migrated, `asm2wasm migrate` of it."""
     original = root / PAGES["asm.js"]
-    original.mkdir()
-    for name in ("index.html", "steps.js"):
-        shutil.copy(BENCH_DIR / "browser" / name, original / name)
-    shutil.copy(REPO_ROOT / "tests" / "realworld" / "ammo_scene.js", original / "scene.js")
+    shutil.copytree(BENCH_DIR / "browser", original)  # the page (its scene.js: tests/realworld/ammo_scene.js)
     shutil.copy(package(AMMO) / "ammo.js", original / "ammo.js")
     subprocess.run([sys.executable, "-m", "asm2wasm", "migrate", str(original), "-o", str(root / PAGES["wasm"]),
                     "-q"], check=True, cwd=REPO_ROOT, capture_output=True)

@@ -20,10 +20,7 @@ pytestmark = needs_chromium
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("ammo-page")
     original = root / "original"
-    original.mkdir()
-    for name in ("index.html", "steps.js"):
-        shutil.copy(REPO / "benchmarks" / "browser" / name, original / name)
-    shutil.copy(REPO / "tests" / "realworld" / "ammo_scene.js", original / "scene.js")
+    shutil.copytree(REPO / "benchmarks" / "browser", original)  # the page (scene.js: tests/realworld/ammo_scene.js)
     shutil.copy(fetch_package("ammo.js@0.0.10") / "ammo.js", original / "ammo.js")
     with serving_migrated(root, "ammo.js") as url:
         yield url

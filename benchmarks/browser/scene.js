@@ -1,0 +1,1 @@
+../../tests/realworld/ammo_scene.js
