@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar, NamedTuple
 
 from asm2wasm.check import ir
-from asm2wasm.lower import idioms, versioning
+from asm2wasm.lower import idioms, loops, versioning
 from asm2wasm.lower.semantics import (
     ACCESS_HELPER_INDEX,
     ALIGN,
@@ -77,10 +77,11 @@ class FunctionLowering:
     code: list = field(default_factory=list)
     extra_locals: list[str] = field(default_factory=list)  # Wasm types of scratch locals, after the declared ones
     first_scratch: int = 0
-    free: dict[str, list[int]] = field(default_factory=lambda: {"i32": [], "f32": [], "f64": []})
+    free: dict[str, list[int]] = field(default_factory=lambda: {"i32": [], "i64": [], "f32": [], "f64": []})
     targets: list[_Target] = field(default_factory=list)
     source_offsets: list[tuple[int, int]] | None = None  # (instruction index, statement's offset) for source maps
     unchecked: dict = field(default_factory=dict)  # in a range: its covered accesses, id(access) -> (lo, k)
+    proven: frozenset = frozenset()  # in a counted loop's fast copy (loops.py): id() of the addresses its test proved
     ranges: bool = False  # plan ranges in statement lists (not inside a range's copies: code at most twice its size)
     edits: list | None = None  # in a range: what turns the code (its slow copy) into its fast copy, see `_copies`
     likely: list[int] = field(default_factory=list)  # indices of the `if`s hinted LIKELY (checks, range tests)
@@ -155,7 +156,7 @@ class FunctionLowering:
             self.code.append(("i32.and",))
 
     def _checked(self, addr: ir.HeapAddress) -> bool:
-        return not (addr.in_bounds or self.layout.fast)
+        return not (addr.in_bounds or self.layout.fast) and id(addr) not in self.proven
 
     def _load(self, node: ir.Load) -> None:
         view, code = node.view, self.code
@@ -522,6 +523,79 @@ class FunctionLowering:
     def _loop(self, node: ir.LoopStmt) -> None:
         if node.init is not None:
             self.emit_effect(node.init)
+        plan = loops.plan_loop(node, self.facts) if self.ranges else None
+        if plan is None:
+            self._loop_proper(node)
+            return
+        self._counted_test(plan)  # `if (test) { fast copy } else { slow copy }` (loops.py)
+        self.likely.append(len(self.code))
+        self._open("if", _Target("other"))
+        self.ranges, self.proven = False, plan.proven
+        self._loop_proper(node)
+        self.ranges, self.proven = True, frozenset()
+        self.code.append(("else",))
+        self._loop_proper(node)
+        self._close()
+
+    def _counted_test(self, plan: loops.LoopPlan) -> None:
+        """True when every access `plan` proves is in bounds in every iteration (the test of loops.py, in i64:
+        nothing wraps)."""
+        counter, span = plan.counter, -1
+        if counter is not None:
+            span = self.acquire("i64")
+            self._counter_test(counter, span)
+        for i, group in enumerate(plan.groups):
+            q = group.d // abs(counter.step) if counter is not None else 0
+            self._loop_group_test(group, q, span)
+            if i or counter is not None:
+                self.code.append(("i32.and",))
+        if counter is not None:
+            self.release("i64", span)
+
+    def _counter_test(self, counter: loops.Counter, span: int) -> None:
+        """span = (last - x0) * sign(step) >= 0, and last + step does not wrap; leaves span in its local."""
+        code, last = self.code, self.acquire("i64")
+        extend = "i64.extend_i32_s" if counter.signed else "i64.extend_i32_u"
+        self.emit(counter.bound)
+        code.append((extend,))
+        code += _plus_i64(counter.edge)
+        code.append(("local.set", last))
+        x0 = [("local.get", counter.local), (extend,)]
+        code += [("local.get", last), *x0] if counter.step > 0 else [*x0, ("local.get", last)]
+        code += [("i64.sub",), ("local.tee", span), ("i64.const", 0), ("i64.ge_s",)]
+        low, high = (-1 << 31, (1 << 31) - 1) if counter.signed else (0, (1 << 32) - 1)
+        code += [("local.get", last), *_plus_i64(counter.step)]
+        code += [("i64.const", high), ("i64.le_s",)] if counter.step > 0 else [("i64.const", low), ("i64.ge_s",)]
+        code.append(("i32.and",))
+        self.release("i64", last)
+
+    def _loop_group_test(self, group: loops.Group, q: int, span: int) -> None:
+        """base + lo + min(0, q*span) >= 0 (when it can fail) and base + hi + max(0, q*span) < heap_limit
+        (= L - size + 1), base read as unsigned."""
+        code = self.code
+        for i, (node, coef) in enumerate(group.terms):
+            self.emit(node)
+            if coef != 1:
+                code += [("i32.const", coef), ("i32.mul",)]
+            if i:
+                code.append(("i32.add",))
+        if not group.terms:
+            code.append(("i32.const", 0))
+        code.append(("i64.extend_i32_u",))
+        moved = [] if q == 0 else [("local.get", span), ("i64.add",)] if q == 1 else [
+            ("local.get", span), ("i64.const", q), ("i64.mul",), ("i64.add",)]
+        if group.lo < 0 or q < 0:
+            base = self.acquire("i64")
+            code += [("local.tee", base), *_plus_i64(group.lo), *(moved if q < 0 else ())]
+            code += [("i64.const", 0), ("i64.ge_s",), ("local.get", base)]
+            self.release("i64", base)
+        code += [*_plus_i64(group.hi), *(moved if q > 0 else ())]
+        code += [("global.get", self.layout.heap_limit_globals[group.size]), ("i64.extend_i32_u",), ("i64.lt_s",)]
+        if group.lo < 0 or q < 0:
+            code.append(("i32.and",))
+
+    def _loop_proper(self, node: ir.LoopStmt) -> None:
+        """The loop without its `for` initialisation."""
         self._open("block", _Target("break", node.labels, True))
         self._open("loop", _Target("other"))
         if node.test is not None and node.test_first:
@@ -658,6 +732,10 @@ def lower_with_twin(func: ir.Function, type_index: int, layout: Layout, plan: ve
     if offsets is not None:
         twin_lowering.source_offsets = [(prologue + index, at) for index, at in offsets]
     return lowered, _finish(twin_lowering, func, type_index, f"{func.name}.checked")  # no asm.js name has a dot
+
+
+def _plus_i64(k: int) -> list:
+    return [("i64.const", k), ("i64.add",)] if k else []
 
 
 def _moved(offsets: list | None, edits: list) -> list | None:

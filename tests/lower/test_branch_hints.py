@@ -1,5 +1,6 @@
-"""Branch hints from the lowering: every bounds check and every range test is hinted LIKELY (in bounds), so that
-an engine that takes hints keeps the out-of-bounds arms and the slow copies out of the hot code; nothing else is."""
+"""Branch hints from the lowering: every bounds check, range test and counted loop test is hinted LIKELY (in
+bounds), so that an engine that takes hints keeps the out-of-bounds arms and the slow copies out of the hot code;
+nothing else is."""
 
 from __future__ import annotations
 
@@ -68,8 +69,8 @@ def test_every_check_and_range_test_is_hinted_likely_and_only_they_are(fixture: 
         if func.debug_name in helpers or func.debug_name.startswith("$asm2wasm.checked."):
             continue  # their own hints: tests/lower/test_semantics.py
         assert _checks(func, limits) <= {i for i, hint in hints.items() if hint == LIKELY}
-        for i in hints:  # a check, or a range test: its groups' comparisons, joined by `i32.and`
-            assert hints[i] == LIKELY and func.body[i - 1] in (("i32.lt_u",), ("i32.and",))
+        for i in hints:  # a check, a range test (its groups' comparisons, joined by `i32.and`) or a counted loop's
+            assert hints[i] == LIKELY and func.body[i - 1] in (("i32.lt_u",), ("i32.and",), ("i64.lt_s",))
 
 
 def test_fast_output_has_no_hinted_checks() -> None:
