@@ -5,9 +5,10 @@ of the enclosing Wasm blocks, each tagged with what it is a target for. Scratch 
 (acquired and released around their use, so nested stores never share one).
 
 Heap accesses not proven in bounds are checked one by one, except inside the fast copy of a range (versioning.py):
-runs of statements behind one test that proves their accesses in bounds. Each check's `if` and each range's test
-carry a branch hint (LIKELY: in bounds), so that an engine that takes hints lays the out-of-bounds arms and the slow
-copies out of the way of the code that runs.
+runs of statements behind one test that proves their accesses in bounds, or of a counted loop (loops.py): a loop
+behind one test for all its iterations. Each check's `if` and each such test carry a branch hint (LIKELY: in
+bounds), so that an engine that takes hints lays the out-of-bounds arms and the slow copies out of the way of the
+code that runs.
 """
 
 from __future__ import annotations
