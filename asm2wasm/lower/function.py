@@ -531,7 +531,7 @@ class FunctionLowering:
         self._counted_test(plan)  # `if (test) { fast copy } else { slow copy }` (loops.py)
         self.likely.append(len(self.code))
         self._open("if", _Target("other"))
-        self.ranges, self.proven = False, plan.proven
+        self.ranges, self.proven = plan.partial, plan.proven  # ranges for the accesses still checked, if any
         self._loop_proper(node)
         self.ranges, self.proven = True, frozenset()
         self.code.append(("else",))

@@ -5,7 +5,7 @@ through memory one access at a time gains nothing from that, and such loops are 
 `memcpy` and `memset` (`while ((e|0) >= 4) { HEAP32[b>>2] = HEAP32[d>>2]; b = b+4|0; d = d+4|0; e = e-4|0 }`)
 run 30% of the checks that ammo.js executes. A *counted loop* is emitted twice, behind one test made before it:
 
-    if (test) the loop, its proven accesses unchecked      ;; fast copy
+    if (test) the loop, its proven accesses unchecked      ;; fast copy (the others checked, in ranges if that pays)
     else      the loop as always                           ;; slow copy (with its ranges, checks and all)
 
 What the loop must look like (`plan_loop`), with n the number of the iteration (0, 1, ...):
@@ -16,17 +16,18 @@ What the loop must look like (`plan_loop`), with n the number of the iteration (
   - a *derived* local: assigned exactly once, by a top-level statement `q = L` with L linear (below). After that
     statement, in the same iteration, q holds L.
   A local the loop does not assign is *invariant*: its value at the test is its value in every iteration.
-- Every checked access's address is *linear*: built with +, -, `* constant`, `<< constant` from constants,
-  induction variables, derived locals after their definition, and pure invariant expressions (PURE_OPS of
-  invariant locals and constants). So, mod 2^32, it is `b + k + d*n` with b an i32 expression of the values at
-  the test (the *base*), k and d constants (d = the sum over induction variables of coefficient * step).
+- The test proves the checked accesses whose address is *linear*: built with +, -, `* constant`, `<< constant`
+  from constants, induction variables, derived locals after their definition, and pure invariant expressions
+  (PURE_OPS of invariant locals and constants). So, mod 2^32, it is `b + k + d*n` with b an i32 expression of the
+  values at the test (the *base*), k and d constants (d = the sum over induction variables of coefficient * step).
+  The others (through a pointer loaded in the loop, say) stay checked.
 - The loop ends on a comparison: its test (`while`, `for`, `do ... while`) or, in `while (1)`, a last statement
   `if (...) break` (the condition turned around). Loops without one are left alone: few, and rarely hot.
 - If some address moves (d != 0), that comparison bounds n through a *counter* x (an induction variable, step c):
   `x op B`, B a pure invariant expression, op a comparison in the direction of x's steps (`<`, `<=` for c > 0;
   `>`, `>=` for c < 0; `!=` for c = +-1). Made before each iteration (`while`, `for`), or after x's update (a
   `do ... while`, the last `if`): each iteration but the first of the latter kind runs only if the condition
-  held. The comparison holds no access, and d must be a multiple of c.
+  held. The comparison holds no access, and d must be a multiple of c (else the access stays checked).
 
 The test, in i64 (exact integers: nothing wraps), with X the values the condition lets x take, an interval from
 x0 to `last` (B - 1, B or B + 1 by op), interpreted as signed or unsigned as op compares:
@@ -54,6 +55,7 @@ MAX_STATEMENTS = 32  # a longer body is not worth its second copy
 MAX_ACCESSES = 16  # checked accesses in the loop (from the versioning facts: known before walking it)
 MAX_STRIDE = 1 << 16  # largest |d|: keeps q * span well inside i64
 MAX_TERMS = 4  # terms of a base
+PURE_UNARY = frozenset(("$i32.not", "i32.eqz"))  # `~x` (`f & ~3`: memset's end of words), `!x`: no trap, no effect
 
 # `x op B` with x a counter: op -> (the bound the condition puts on x relative to B, the sign of the step it needs,
 # signed). The last value x can take is B + edge.
@@ -98,6 +100,7 @@ class LoopPlan:
     counter: Counter | None  # None when no address moves
     groups: list[Group]
     proven: frozenset  # id() of the HeapAddress of every access the test proves in bounds
+    partial: bool  # some checked accesses are not proven: the fast copy checks them (in ranges where that pays)
 
 
 def plan_loop(loop: ir.LoopStmt, facts: Facts) -> LoopPlan | None:
@@ -210,12 +213,9 @@ class _Shape:
             self._expr(node.value, position)
         elif kind is ir.Load or kind is ir.Store:
             base = node.addr.base
-            if _pure(base):  # nothing in it to record
-                self.positions[id(node)] = position
-            elif node.addr.in_bounds:
+            self.positions[id(node)] = position
+            if not _pure(base):  # (a pure one has nothing in it to record)
                 self._expr(base, position)
-            else:  # a checked address through a load or a call: never linear
-                raise _NotCounted
             if kind is ir.Store:
                 self._expr(node.value, position)
         elif kind not in _LEAVES:
@@ -242,6 +242,8 @@ class _Shape:
             if known is not None and known[0] < position:
                 return known[1]
             return None
+        if kind is ir.Unop and node.op in PURE_UNARY and self.invariant(node):
+            return _Lin({_key(node): (node, 1)}, 0, 0)
         if kind is not ir.Binop or node.vt != "i32":
             return None
         op, left, right = node.op, node.left, node.right
@@ -269,21 +271,27 @@ class _Shape:
             return node.vt == "i32"
         if kind is ir.GetLocal:
             return node.vt == "i32" and node.index not in self.assigned
+        if kind is ir.Unop:
+            return node.op in PURE_UNARY and self.invariant(node.arg)
         return (kind is ir.Binop and node.op in PURE_OPS and self.invariant(node.left)
                 and self.invariant(node.right))
 
     # ---- the plan
 
     def plan(self, accesses: list, exit_test: tuple) -> LoopPlan:
-        groups: dict[tuple, Group] = {}
         accesses = [access for access in accesses if id(access.node) in self.positions]  # not the `for` init's
-        if not accesses:
-            raise _NotCounted
+        linear = []
         for access in accesses:
-            node = access.node
-            lin = self.linear(node.addr.base, self.positions[id(node)])
-            if lin is None or len(lin.terms) > MAX_TERMS or abs(lin.d) > MAX_STRIDE:
-                raise _NotCounted
+            lin = self.linear(access.node.addr.base, self.positions[id(access.node)])
+            if lin is not None and len(lin.terms) <= MAX_TERMS and abs(lin.d) <= MAX_STRIDE:
+                linear.append((access, lin))
+        counter = self._compare(*exit_test) if any(lin.d for _, lin in linear) else None
+        step = counter.step if counter is not None else 0
+        covered = [(access, lin) for access, lin in linear if (lin.d % step == 0 if step else lin.d == 0)]
+        if 2 * len(covered) < len(accesses):  # mostly checked anyway: not worth a second copy
+            raise _NotCounted
+        groups: dict[tuple, Group] = {}
+        for access, lin in covered:
             terms = tuple(sorted(lin.terms.items()))
             key = (tuple((term_key, coef) for term_key, (_, coef) in terms), lin.d)
             group = groups.get(key)
@@ -292,13 +300,9 @@ class _Shape:
             else:
                 group.lo, group.hi = min(group.lo, lin.k), max(group.hi, lin.k)
                 group.size = max(group.size, access.size)
-        counter = None
-        if any(group.d for group in groups.values()):
-            counter = self._compare(*exit_test)
-            if counter is None or any(group.d % counter.step for group in groups.values()):
-                raise _NotCounted
-        proven = frozenset(id(access.node.addr) for access in accesses)
-        return LoopPlan(counter, list(groups.values()), proven)
+        proven = frozenset(id(access.node.addr) for access, _ in covered)
+        return LoopPlan(counter if any(group.d for group in groups.values()) else None, list(groups.values()),
+                        proven, len(covered) < len(accesses))
 
     def _compare(self, test, turn: dict | None) -> Counter | None:
         """`x op B` (or `B op x`) with x an induction variable. Made before each iteration (a `while` test) it sees
@@ -368,6 +372,8 @@ def _key(node):
         return ("c", node.value)
     if kind is ir.GetLocal:
         return ("l", node.index)
+    if kind is ir.Unop:
+        return (node.op, _key(node.arg))
     return (node.op, _key(node.left), _key(node.right))
 
 
@@ -375,12 +381,17 @@ _LEAVES = (ir.Const, ir.GetLocal, ir.GetGlobal)
 
 
 def _pure(node) -> bool:
-    """Built with PURE_OPS from constants and variables only (no access, call or assignment in it)."""
+    """Built with PURE_OPS and PURE_UNARY from constants and variables only (no access, call or assignment)."""
     kind = type(node)
-    while kind is ir.Binop:
-        if node.op not in PURE_OPS or not _pure(node.left):
-            return False
-        node = node.right
+    while kind is ir.Binop or kind is ir.Unop:
+        if kind is ir.Unop:
+            if node.op not in PURE_UNARY:
+                return False
+            node = node.arg
+        else:
+            if node.op not in PURE_OPS or not _pure(node.left):
+                return False
+            node = node.right
         kind = type(node)
     return kind in _LEAVES
 
