@@ -61,6 +61,7 @@ class Env:
     callees: list[Callee] = field(default_factory=list)
     ffis: list[str] = field(default_factory=list)
     features: set[str] = field(default_factory=set)
+    loop_counters: list[str] = field(default_factory=list)  # the counters of the enclosing loops
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,8 @@ class ExprGen:
     def heap_index(self, shift: int, depth: int) -> str:
         """An index for a view with elements of 2**shift bytes: a literal, masked in bounds, or arbitrary."""
         rng = self.rng
+        if self.env.loop_counters and rng.random() < 0.3:
+            return self.stepping_index(shift)
         roll = rng.random()
         if roll < 0.25 or (depth <= 0 and roll < 0.5):
             limit = (self.env.heap_size >> shift) + (self.env.heap_size >> (shift + 2))
@@ -214,6 +217,21 @@ class ExprGen:
             base = f"({base} & {self.env.heap_size - 1})"
         else:
             self.env.features.add("heap out-of-bounds or unaligned index")
+        return base if shift == 0 else f"{base}>>{shift}"
+
+    def stepping_index(self, shift: int) -> str:
+        """`start + (c << shift) + offset` with c an enclosing loop's counter: the accesses of a counted loop
+        (lower/loops.py), in bounds or running off the heap as start and offset fall."""
+        rng = self.rng
+        self.env.features.add("heap index stepping with a loop counter")
+        start = self.gen("int", 0)
+        if _is_number_literal(start) or start.startswith("(-"):
+            start = f"({start}|0)"
+        if rng.random() < 0.7:
+            start = f"({start} & {self.env.heap_size - 1})"
+        counter = rng.choice(self.env.loop_counters)
+        offset = rng.choice((0, 4, 8, 64, 4000))
+        base = f"(({start} + ({counter} << {shift})|0) + {offset}|0)"
         return base if shift == 0 else f"{base}>>{shift}"
 
     def heap_load(self, result: str, depth: int) -> str | None:

@@ -303,7 +303,9 @@ class FunctionGen:
         self.stack.append(("loop", label))
         self.loop_nesting += 1
         step = f"{counter} = ({counter} + 1)|0"
+        self.env.loop_counters.append(counter)
         body = self.sub_block(depth)
+        self.env.loop_counters.pop()
         self.loop_nesting -= 1
         self.stack.pop()
         self.mult = outer_mult
