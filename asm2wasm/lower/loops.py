@@ -49,7 +49,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from asm2wasm.check import ir
-from asm2wasm.lower.versioning import PURE_OPS, Facts, s32
+from asm2wasm.lower.versioning import PURE_OPS, Facts, children, s32
 
 MAX_STATEMENTS = 32  # a longer body is not worth its second copy
 MAX_ACCESSES = 16  # checked accesses in the loop (from the versioning facts: known before walking it)
@@ -218,8 +218,8 @@ class _Shape:
                 self._expr(base, position)
             if kind is ir.Store:
                 self._expr(node.value, position)
-        elif kind not in _LEAVES:
-            for child in _operands(node):
+        elif kind not in _LEAVES and node is not None:
+            for child in children(node):
                 self._expr(child, position)
 
     # ---- linear forms
@@ -395,19 +395,3 @@ def _pure(node) -> bool:
         kind = type(node)
     return kind in _LEAVES
 
-
-def _operands(node):
-    kind = type(node)
-    if kind is ir.SetGlobal:
-        return (node.value,)
-    if kind is ir.Unop:
-        return (node.arg,)
-    if kind is ir.Binop:
-        return (node.left, node.right)
-    if kind is ir.Select:
-        return (node.test, node.then, node.orelse)
-    if kind is ir.Comma:
-        return (*node.effects, node.last) if node.last is not None else node.effects
-    if kind is ir.CallTable:
-        return (node.index, *node.args)
-    return node.args  # calls, min / max

@@ -368,7 +368,7 @@ class Analysis:
         self.depth -= 1
 
     def _children(self, node) -> None:
-        for child in _children(node):
+        for child in children(node):
             self.expr(child)
 
     def _call(self, node) -> None:
@@ -501,7 +501,8 @@ def is_once(loop: ir.LoopStmt) -> bool:
             and loop.update is None)
 
 
-def _children(node):
+def children(node):
+    """The operands of an expression node, in evaluation order (a comma's last one may be None)."""
     kind = type(node)
     if kind is ir.SetLocal or kind is ir.SetGlobal:
         return (node.value,)
