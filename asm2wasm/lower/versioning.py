@@ -9,9 +9,9 @@ store's arm. On ammo.js that made the exact output 1.4 times slower than the asm
 A *range* is a run of consecutive statements of one statement list (loop-free: a loop ends a run, and its body is
 planned on its own, unless the loop is a counted loop, loops.py, whose one test covers all its iterations). Its
 accesses whose addresses are known at the range's start as `G + k` (G an i32 expression of the locals and globals as
-they are there, k a constant) are *covered*: grouped by G, each group with the window
-[lo, hi] of the k it covers (span = hi - lo <= MAX_SPAN; lo is lowered to 0 when the span allows, see
-Group.test_lo). The range is emitted twice:
+they are there, k a constant) are *covered*: grouped by G, each group with the window [lo, hi] of the k it covers
+(span = hi - lo <= MAX_SPAN; lo is lowered to 0 when the span allows, see Group.test_lo). The range is emitted
+twice:
 
     (G1 + lo1) <u (heap_limit_s1 - span1)  and  (G2 + lo2) <u (heap_limit_s2 - span2)  and ...
     if
