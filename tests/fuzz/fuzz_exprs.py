@@ -61,7 +61,7 @@ class Env:
     callees: list[Callee] = field(default_factory=list)
     ffis: list[str] = field(default_factory=list)
     features: set[str] = field(default_factory=set)
-    loop_counters: list[str] = field(default_factory=list)  # the counters of the enclosing loops
+    loop_counters: list[tuple[str, int]] = field(default_factory=list)  # enclosing loops' (counter, bound)
 
 
 @dataclass(frozen=True)
@@ -221,16 +221,21 @@ class ExprGen:
 
     def stepping_index(self, shift: int) -> str:
         """`start + (c << shift) + offset` with c an enclosing loop's counter: the accesses of a counted loop
-        (lower/loops.py), in bounds or running off the heap as start and offset fall."""
+        (lower/loops.py), in bounds or running off the heap as start and offset fall. A third of them end their
+        loop within a few bytes of the heap's end, where an off-by-one in the loop's test shows."""
         rng = self.rng
         self.env.features.add("heap index stepping with a loop counter")
-        start = self.gen("int", 0)
-        if _is_number_literal(start) or start.startswith("(-"):
-            start = f"({start}|0)"
-        if rng.random() < 0.7:
-            start = f"({start} & {self.env.heap_size - 1})"
-        counter = rng.choice(self.env.loop_counters)
-        offset = rng.choice((0, 4, 8, 64, 4000))
+        counter, bound = rng.choice(self.env.loop_counters)
+        roll = rng.random()
+        if roll < 0.33:
+            start = str(self.env.heap_size - (bound << shift) + rng.choice((-8, -4, -2, -1, 0, 1, 4)))
+        else:
+            start = self.gen("int", 0)
+            if _is_number_literal(start) or start.startswith("(-"):
+                start = f"({start}|0)"
+            if roll < 0.8:
+                start = f"({start} & {self.env.heap_size - 1})"
+        offset = rng.choice((0, 4, 8, 64, 4000)) if roll >= 0.33 else 0
         base = f"(({start} + ({counter} << {shift})|0) + {offset}|0)"
         return base if shift == 0 else f"{base}>>{shift}"
 

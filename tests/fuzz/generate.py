@@ -303,7 +303,7 @@ class FunctionGen:
         self.stack.append(("loop", label))
         self.loop_nesting += 1
         step = f"{counter} = ({counter} + 1)|0"
-        self.env.loop_counters.append(counter)
+        self.env.loop_counters.append((counter, bound))
         body = self.sub_block(depth)
         self.env.loop_counters.pop()
         self.loop_nesting -= 1
