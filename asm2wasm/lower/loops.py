@@ -46,7 +46,7 @@ run anyway.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from asm2wasm.check import ir
 from asm2wasm.lower.versioning import PURE_OPS, Facts, children, s32
@@ -106,7 +106,8 @@ class LoopPlan:
 
 def plan_loop(loop: ir.LoopStmt, facts: Facts) -> LoopPlan | None:
     """The plan of a counted loop (see the module docstring), or None when `loop` is not one."""
-    record = facts.stmts.get(id(loop))
+    known = facts.stmts
+    record = known.get(id(loop))
     if record is None or not 0 < record.end - record.first <= MAX_ACCESSES:
         return None
     if type(loop.body) is ir.BlockStmt:
@@ -116,7 +117,6 @@ def plan_loop(loop: ir.LoopStmt, facts: Facts) -> LoopPlan | None:
     else:
         body = [loop.body]
     exit_test = _exit_test(loop, body)
-    known = facts.stmts
     if exit_test is None or len(body) > MAX_STATEMENTS or any(known[id(stmt)].loop for stmt in body):
         return None
     try:
@@ -128,7 +128,7 @@ def plan_loop(loop: ir.LoopStmt, facts: Facts) -> LoopPlan | None:
 def _exit_test(loop: ir.LoopStmt, body: list) -> tuple | None:
     """(the comparison that may bound the iterations, how to turn it into the condition to go on), or None when
     the loop has none: its test (`while`, `for`, `do ... while`) or, in `while (1)`, a last `if (...) break`.
-    (Loops without one are left alone, even those whose addresses do not move: few, and most are not.)"""
+    (Loops without one are left alone, even those whose addresses do not move: few, and rarely hot.)"""
     test = loop.test
     if test is not None and not (loop.test_first and type(test) is ir.Const and test.value):  # not `while (1)`
         return (test, None) if _is_comparison(test) and (loop.test_first or loop.update is None) else None
@@ -281,14 +281,14 @@ class _Shape:
 
     def plan(self, accesses: list, exit_test: tuple) -> LoopPlan:
         accesses = [access for access in accesses if id(access.node) in self.positions]  # not the `for` init's
-        linear = []
+        linear_accesses = []
         for access in accesses:
             lin = self.linear(access.node.addr.base, self.positions[id(access.node)])
             if lin is not None and len(lin.terms) <= MAX_TERMS and abs(lin.d) <= MAX_STRIDE:
-                linear.append((access, lin))
-        counter = self._compare(*exit_test) if any(lin.d for _, lin in linear) else None
+                linear_accesses.append((access, lin))
+        counter = self._compare(*exit_test) if any(lin.d for _, lin in linear_accesses) else None
         step = counter.step if counter is not None else 0
-        covered = [(access, lin) for access, lin in linear if (lin.d % step == 0 if step else lin.d == 0)]
+        covered = [(access, lin) for access, lin in linear_accesses if (lin.d % step == 0 if step else lin.d == 0)]
         if 2 * len(covered) < len(accesses):  # mostly checked anyway: not worth a second copy
             raise _NotCounted
         groups: dict[tuple, Group] = {}
@@ -331,9 +331,9 @@ class _Shape:
 class _Lin:
     """sum of coefficient * term + k + d*n, mod 2^32 (terms: key -> (node, coefficient))."""
 
-    terms: dict = field(default_factory=dict)
-    k: int = 0
-    d: int = 0
+    terms: dict
+    k: int
+    d: int
 
     def plus(self, other: _Lin, sign: int) -> _Lin:
         terms = dict(self.terms)
