@@ -27,8 +27,9 @@ own: asm2wasm/lower/versioning.py), each in its own node process, best of `--run
 * sha256: asmcrypto.js@0.22.0's SHA256 class over 64 MiB (`sha256_run.js`; the module is extracted by
   tests/realworld/asmcrypto_run.js --list-modules);
 * sql.js: the workload of tests/realworld/sqljs_run.js on js/sql.js (its `workloadMs`);
-* ammo.js: the simulation of tests/realworld/ammo_run.js (its `simulateMs`, `--ammo-steps` steps; about half of it
-  is the driver's JavaScript reading every body after every step);
+* ammo.js: the simulation of tests/realworld/ammo_run.js (its `simulateMs`, `--ammo-steps` steps: each step, then
+  every body's position and rotation read back through Ammo's bindings, as an app reads them to draw a frame; the
+  readings' text form for the comparison is made after the clock stops);
 * ammo-steps: the physics steps alone (benchmarks/ammo_steps.js: the original and our builds in one node process,
   interleaved round by round, medians of its rounds).
 
