@@ -18,7 +18,8 @@ js/sql.js, js/sql-memory-growth.js, js/sql-debug.js, ammo.js@0.0.10 ammo.js; npm
   wall time, while our compile stops at the Wasm bytes), and `%IsAsmWasmCode(M)` tells whether V8 accepted it. The
   best of `--v8-runs` fresh node processes is kept. An "almost asm" build is not validated by V8 (it runs as plain
   JavaScript): its row says so and has no ratio.
-* ours/V8 is our total compile time over V8's time for the same module(s).
+* ours/V8 is our total compile time over V8's time for the same module(s). After the first compile, our compiles
+  and V8's alternate, so that a busy moment of the shared machine falls on both sides.
 
 Run-time benchmark (skip it with `--no-run`), the original asm.js run by node against our output, exact (default)
 and `--fast` (and with `--unversioned` the exact output without range versioning, every heap access checked on its
@@ -211,21 +212,20 @@ def compile_files(files: list[Path], module: str | None, fast: bool, out_dir: Pa
     return Compile(results, child, child.failure())
 
 
-def v8_measure(spans: list[Path], args: argparse.Namespace) -> tuple[list[dict[str, Any]] | None, str]:
-    """V8's time per module (evaluation + first call): the best of `args.v8_runs` fresh node processes."""
-    best: list[dict[str, Any]] | None = None
-    for _ in range(args.v8_runs):
-        cmd = [node(), "--allow-natives-syntax", str(BENCH_DIR / "v8_compile.js"), *map(str, spans)]
-        child = run_child(cmd, args.timeout)
-        if child.failure():
-            return best, f"node: {child.failure()}"
-        results = json.loads(child.stdout)
-        if best is None:
-            best = results
-        else:
-            for kept, new in zip(best, results):
-                if new["ms"] < kept["ms"]:
-                    kept.update(new)
+def v8_measure(spans: list[Path], args: argparse.Namespace, best: list[dict[str, Any]] | None = None
+               ) -> tuple[list[dict[str, Any]] | None, str]:
+    """V8's time per module (evaluation + first call) in one fresh node process, kept where faster than `best`
+    (the runs so far); with an error message when node failed (then `best` unchanged)."""
+    cmd = [node(), "--allow-natives-syntax", str(BENCH_DIR / "v8_compile.js"), *map(str, spans)]
+    child = run_child(cmd, args.timeout)
+    if child.failure():
+        return best, f"node: {child.failure()}"
+    results = json.loads(child.stdout)
+    if best is None:
+        return results, ""
+    for kept, new in zip(best, results):
+        if new["ms"] < kept["ms"]:
+            kept.update(new)
     return best, ""
 
 
@@ -246,10 +246,17 @@ def compile_benchmark(selected: list[Input], args: argparse.Namespace, outputs: 
             if directory is not None:
                 shutil.rmtree(directory, ignore_errors=True)
         result = compile_files(files, item.module, False, out_dir, span_dir, args)
-        for _ in range(args.compile_runs - 1):  # the best of several fresh processes, as for V8
-            if result.error:
-                break
-            _keep_faster(result.files, compile_files(files, item.module, False, None, None, args).files)
+        spans = [Path(f["span"]) for f in result.files if f.get("span")]
+        if spans:
+            progress(f"[bench]   V8 compiles the same module{'s' if len(spans) > 1 else ''}, then both again ...")
+        # The best of several fresh processes on each side, ours and V8's alternating, so that a busy moment of the
+        # machine falls on both.
+        v8_best, v8_error = None, ""
+        for run in range(max(args.compile_runs - 1, args.v8_runs if spans else 0)):
+            if spans and run < args.v8_runs and not v8_error:
+                v8_best, v8_error = v8_measure(spans, args, v8_best)
+            if run < args.compile_runs - 1 and not result.error:
+                _keep_faster(result.files, compile_files(files, item.module, False, None, None, args).files)
         row: dict[str, Any] = {
             "input": label, "name": item.name, "files": len(files), "bytes": size,
             "wall_seconds": result.child.seconds, "peak_rss_kb": result.child.peak_rss_kb,
@@ -266,11 +273,8 @@ def compile_benchmark(selected: list[Input], args: argparse.Namespace, outputs: 
             if not item.aggregate and result.files[0]["ok"]:
                 outputs[item.name] = Path(result.files[0]["shim_path"])
         progress(f"[bench]   {row['error'] or 'ok'} ({result.child.seconds:.1f} s)")
-
-        spans = [Path(f["span"]) for f in result.files if f.get("span")]
         if spans:
-            progress(f"[bench]   V8 compiles the same module{'s' if len(spans) > 1 else ''} ...")
-            row["v8"] = _v8_row(spans, result.files, args)
+            row["v8"] = _v8_row(v8_best, v8_error, result.files)
         rows.append(row)
     return rows
 
@@ -282,8 +286,7 @@ def _keep_faster(kept: list[dict[str, Any]], again: list[dict[str, Any]]) -> Non
             mine["times"] = other["times"]
 
 
-def _v8_row(spans: list[Path], ours: list[dict[str, Any]], args: argparse.Namespace) -> dict[str, Any]:
-    lazy, error = v8_measure(spans, args)
+def _v8_row(lazy: list[dict[str, Any]] | None, error: str, ours: list[dict[str, Any]]) -> dict[str, Any]:
     if lazy is None:
         return {"error": error}
     accepted = [r["asm"] for r in lazy]
@@ -646,9 +649,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=600.0, help="time limit of each compile (s) [600]")
     parser.add_argument("--memory-limit-mb", type=int, default=default_memory_limit_mb(),
                         help="address-space limit of each compile (0: none) [75%% of RAM]")
-    parser.add_argument("--v8-runs", type=int, default=3, help="fresh node processes per V8 measurement (best) [3]")
-    parser.add_argument("--compile-runs", type=int, default=3,
-                        help="fresh processes per compile measurement (best; peak RSS and outputs of the first) [3]")
+    parser.add_argument("--v8-runs", type=int, default=5, help="fresh node processes per V8 measurement (best) [5]")
+    parser.add_argument("--compile-runs", type=int, default=5,
+                        help="fresh processes per compile measurement (best; peak RSS and outputs of the first) [5]")
     parser.add_argument("--runs", type=int, default=3, help="runs per mode in the run-time benchmark (best) [3]")
     parser.add_argument("--sha-mb", type=int, default=64, help="MiB hashed by the SHA-256 workload [64]")
     parser.add_argument("--ammo-steps", type=int, default=2000,

@@ -22,6 +22,7 @@ from asm2wasm.frontend import (
     parse,
     parse_functions,
     select_module,
+    skim,
     skim_module,
 )
 from asm2wasm.frontend import nodes as N
@@ -218,3 +219,67 @@ def test_sql_js_skims_to_the_fast_tree() -> None:
         pytest.skip(f"cannot fetch sql.js@0.5.0: {exc}")
     source = (package / "js" / "sql.js").read_text()
     assert run_with_big_stack(lambda: _skimmed_tree(source, parts=3) == _fast_tree(source))
+
+
+# The braces found at memchr speed (`skim._braces_alone`, ASCII text whose few comments and strings hold no brace)
+# and by the regular expression give the same pairs, or the same refusal; the fast way is taken where it applies.
+PAIRS_FAST = [
+    "",
+    "// EMSCRIPTEN_START_FUNCS\nfunction h() { x = a / b; }\n// EMSCRIPTEN_END_FUNCS\n",
+    "function h() { x = a /* ( */ / b; }",
+    "function h() { x = 'a'; }",
+    "function h() { { } }}",
+    "function h() { {",
+]
+PAIRS_REGEX = [
+    "/* { */",
+    "// }\n",
+    "function h() { x = '{'; }",
+    "function h() { x = \"}\"; }",
+    "function h() { /* never closed }",
+    "function h() { x = 'é'; }",
+    "function h() {}" + " // c\n" * 65,
+    "function h() { x = 1" + " / 2" * 4097 + "; }",
+]
+
+
+def _pairs_both_ways(source: str) -> tuple[object, object, bool]:
+    span = find_modules(source)[0]
+
+    def pairs() -> object:
+        try:
+            return skim._top_level_pairs(source, span)
+        except FastPathUnavailable as error:
+            return error.reason
+
+    fast = pairs()
+    taken = skim._braces_alone(source, span) is not None
+    braces_alone, skim._braces_alone = skim._braces_alone, lambda source, span: None
+    try:
+        return fast, pairs(), taken
+    finally:
+        skim._braces_alone = braces_alone
+
+
+@pytest.mark.parametrize("text, taken", [(t, True) for t in PAIRS_FAST] + [(t, False) for t in PAIRS_REGEX])
+def test_braces_found_fast_give_the_same_pairs(text: str, taken: bool) -> None:
+    fast, regex, fast_taken = _pairs_both_ways(_with(text))
+    assert fast == regex and fast_taken == taken
+
+
+def test_braces_found_fast_agree_on_mutations() -> None:
+    rng = random.Random(20261125)
+    alphabet = "{}{}'\"/*\n ab"
+    base = _with("// c\nfunction h(a) { a = a|0; if (a) { a = (a / 2)|0; } else { /* x */ a = 2; } return a|0; }")
+    taken = 0
+    for _ in range(400):
+        chars = list(base)
+        for _ in range(rng.randint(1, 2)):
+            chars.insert(rng.randrange(len(chars)), rng.choice(alphabet))
+        source = "".join(chars)
+        spans = find_modules(source)
+        if len(spans) == 1 and spans[0].error is None:
+            fast, regex, fast_taken = _pairs_both_ways(source)
+            assert fast == regex, source
+            taken += fast_taken
+    assert taken > 50  # the mutations exercise the fast way, not only the fallback
