@@ -652,7 +652,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--v8-runs", type=int, default=5, help="fresh node processes per V8 measurement (best) [5]")
     parser.add_argument("--compile-runs", type=int, default=5,
                         help="fresh processes per compile measurement (best; peak RSS and outputs of the first) [5]")
-    parser.add_argument("--runs", type=int, default=3, help="runs per mode in the run-time benchmark (best) [3]")
+    parser.add_argument("--runs", type=int, default=5, help="runs per mode in the run-time benchmark (best) [5]")
     parser.add_argument("--sha-mb", type=int, default=64, help="MiB hashed by the SHA-256 workload [64]")
     parser.add_argument("--ammo-steps", type=int, default=2000,
                         help="simulation steps of the ammo.js workload (2000: about 30 s of simulated time) [2000]")
