@@ -27,9 +27,9 @@ DEPTH_CHANGE = {"{": 1, "}": -1}  # how a brace changes the nesting depth
 SPECIAL = "\"'`/"  # the characters that may start a string, template, comment or regular expression
 _BRACE = re.compile(r"[{}]")
 # A text's braces alone, at memchr speed: its UTF-8 bytes without every byte but `{` and `}` (no multi-byte sequence
-# contains either: its bytes are all >= 0x80); then the depth change of each, indexed by byte.
-_NOT_BRACES = bytes(b for b in range(256) if b not in b"{}")
-_BYTE_DEPTH_CHANGE = {ord("{"): 1, ord("}"): -1}
+# contains either: its bytes are all >= 0x80), `bytes.translate(None, NOT_BRACES)`; then the depth change of each.
+NOT_BRACES = bytes(b for b in range(256) if b not in b"{}")
+BYTE_DEPTH_CHANGE = {ord("{"): 1, ord("}"): -1}
 _STRINGS = {
     '"': re.compile(r'"(?:[^"\\\n\r]|\\\r\n|\\[\s\S])*"'),
     "'": re.compile(r"'(?:[^'\\\n\r]|\\\r\n|\\[\s\S])*'"),
@@ -178,8 +178,8 @@ class _BraceScan:
             self.depth += src.count("{", pos, q) - closes
             return None
         # the depth after each brace, at C speed; walk to the `}` only where it reaches zero
-        braces = src[pos:q].encode("utf-8", "surrogatepass").translate(None, _NOT_BRACES)
-        depths = list(accumulate(map(_BYTE_DEPTH_CHANGE.__getitem__, braces), initial=self.depth))
+        braces = src[pos:q].encode("utf-8", "surrogatepass").translate(None, NOT_BRACES)
+        depths = list(accumulate(map(BYTE_DEPTH_CHANGE.__getitem__, braces), initial=self.depth))
         if min(depths) > 0:
             self.depth = depths[-1]
             return None

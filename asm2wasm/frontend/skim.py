@@ -7,7 +7,9 @@ parse them. So the parent `skim`s the module:
    from the running sum of the pieces' lengths, as in `scanner`); the braces give the pairs at the module's top
    level. Comments and strings are skipped exactly as the scanner skips them, so a brace found here is a `{` or
    `}` token of the scanner and nothing else; a quote or `/*` that opens nothing means a token the fast parser
-   rejects anyway: the skim gives up (FastPathUnavailable), as parsing would;
+   rejects anyway: the skim gives up (FastPathUnavailable), as parsing would. Emscripten's modules have two
+   comments and one string, none with a brace: there every brace is a token, and the bytes of the text split at
+   its braces give the same pairs faster (`_braces_alone`, `_pairs_of`);
 2. the text between those pairs is scanned as usual. A pair whose tokens before it end with `function NAME (
    params )` is a function body: its tokens are replaced by one BODY token (positioned as its `}`); any other pair
    (the export object) is scanned with the rest;
@@ -32,7 +34,7 @@ from operator import add, eq, itemgetter
 
 from asm2wasm.frontend import nodes as N
 from asm2wasm.frontend.extract import ModuleSpan
-from asm2wasm.frontend.jsscan import DEPTH_CHANGE
+from asm2wasm.frontend.jsscan import BYTE_DEPTH_CHANGE, DEPTH_CHANGE, NOT_BRACES
 from asm2wasm.frontend.parser import FastPathUnavailable, _is_name, _Parser
 from asm2wasm.frontend.scanner import COMMENT, END, POSSESSIVE, STRING, scan
 from asm2wasm.util import gc_paused
@@ -59,8 +61,6 @@ _SPECIAL = re.compile(f"{COMMENT}|{STRING}")  # at an opener: the comment or str
 _MAX_SPECIALS = 64  # more comments and strings than this (not an Emscripten module's few): the regular expression
 _MAX_SLASHES = 4096  # divisions stepped over before the regular expression is the faster way
 _OPEN = ord("{")
-_NOT_BRACES = bytes(b for b in range(256) if b not in b"{}")  # deleted: what remains is the braces
-_BYTE_DEPTH_CHANGE = {_OPEN: 1, ord("}"): -1}
 _BRACES_AS_OPEN = bytes.maketrans(b"}", b"{")  # every brace the same byte, to split the text at all of them
 
 
@@ -169,8 +169,8 @@ def _braces_alone(source: str, span: ModuleSpan) -> bytes | None:
 def _pairs_of(data: bytes, span: ModuleSpan) -> list[tuple[int, int]]:
     """`_top_level_pairs` of the module's text `data` (see `_braces_alone`): the same checks, the same pairs, at C
     speed but for one Python step per function."""
-    braces = data.translate(None, _NOT_BRACES)  # the braces alone, in order
-    depths = list(accumulate(map(_BYTE_DEPTH_CHANGE.__getitem__, braces)))  # after each
+    braces = data.translate(None, NOT_BRACES)  # the braces alone, in order
+    depths = list(accumulate(map(BYTE_DEPTH_CHANGE.__getitem__, braces)))  # after each
     if not braces or min(depths) < 0 or depths[-1] != 0 or 0 in depths[:-1] or not data.endswith(b"}"):
         raise FastPathUnavailable("the skim does not find the module's braces", span.start)
     # every brace's offset: the running sum of the lengths of the texts between them, each brace counted
