@@ -466,7 +466,7 @@ class FunctionChecker(CallChecks):
     def _store(self, expr: n.Assign):
         view, addr = self._heap_access(expr.target)
         kind, value = self._EXPRESSIONS[type(expr.value)](self, expr.value)
-        if not any(is_a(kind, allowed) for allowed in view.store_types):
+        if kind not in view.storable:
             raise CompileError("T012", f"cannot store a value of type {kind} into a {view.ctor}", expr.loc)
         vt = WASM_TYPE[kind]
         if not addr.in_bounds:

@@ -158,6 +158,11 @@ class HeapView:
     store_op: str
     valtype: str  # the Wasm type loaded and stored
 
+    @property
+    def storable(self) -> frozenset[str]:
+        """The types of the values a store may put in it: those that are one of `store_types`."""
+        return _STORABLE[self.store_types]
+
 
 HEAP_VIEWS: dict[str, HeapView] = {v.ctor: v for v in (
     HeapView("Int8Array", 1, "intish", ("intish",), "i32.load8_s", "i32.store8", "i32"),
@@ -169,6 +174,9 @@ HEAP_VIEWS: dict[str, HeapView] = {v.ctor: v for v in (
     HeapView("Float32Array", 4, "float?", ("floatish", "double?"), "f32.load", "f32.store", "f32"),
     HeapView("Float64Array", 8, "double?", ("float?", "double?"), "f64.load", "f64.store", "f64"),
 )}
+
+_STORABLE = {view.store_types: frozenset(t for t in SUPERTYPES if any(is_a(t, u) for u in view.store_types))
+             for view in HEAP_VIEWS.values()}
 
 # Converting a stored value's Wasm type to the view's (storing a double into a Float32Array rounds, §6.10).
 STORE_CONVERSIONS: dict[tuple[str, str], str] = {("f64", "f32"): "f32.demote_f64", ("f32", "f64"): "f64.promote_f32"}

@@ -302,10 +302,13 @@ class _Parser:
 
     def expression_statement(self) -> N.Node:
         start = self.i
-        expr = self.expression()
-        if self.toks[self.i] == ";":
+        expr = self.assign()
+        token = self.toks[self.i]
+        if token == ";":
             self.i += 1
         else:
+            if token == ",":
+                expr = self.sequence(expr, start)
             self.semicolon()
         return N.ExprStmt(expr, self.starts[start], self.lines)
 
@@ -434,6 +437,11 @@ class _Parser:
         expr = self.assign()
         if self.toks[self.i] != ",":
             return expr
+        return self.sequence(expr, start)
+
+    def sequence(self, expr: N.Node, start: int) -> N.Node:
+        """The rest of an expression whose first assignment, from token `start`, is `expr` and ends at a comma
+        (`expression` without its first step: the hot paths take that step themselves)."""
         exprs = [expr]
         while self.toks[self.i] == ",":
             self.i += 1
@@ -498,13 +506,12 @@ class _Parser:
         toks = self.toks
         token = toks[i]
         first = token[0]
-        if first in DIGITS or (first in IDENTIFIER_START and token not in RESERVED):
-            at = self.starts[i]
-            if first in DIGITS:
-                typed = self.numbers.get(token) or self.number_type(token)
-                node: N.Node = N.Num(typed[0], typed[1], at, self.lines)
-            else:
-                node = N.Name(token, at, self.lines)
+        if first in IDENTIFIER_START and token not in RESERVED:
+            node: N.Node = N.Name(token, self.starts[i], self.lines)
+            self.i = i + 1
+        elif first in DIGITS:
+            typed = self.numbers.get(token) or self.number_type(token)
+            node = N.Num(typed[0], typed[1], self.starts[i], self.lines)
             self.i = i + 1
         elif token in UNARY:
             self.i = i + 1
@@ -512,7 +519,9 @@ class _Parser:
             return N.Unary(token, self.unary(), at, self.lines)
         elif token == "(":
             self.i = i + 1
-            node = self.expression()
+            node = self.assign()
+            if toks[self.i] == ",":
+                node = self.sequence(node, i + 1)
             if toks[self.i] != ")":
                 raise self.fail("expected ')'")
             self.i += 1
@@ -555,9 +564,13 @@ class _Parser:
         while True:
             token = toks[self.i]
             if token == "[":
+                start = self.i = self.i + 1
+                index = self.assign()
+                if toks[self.i] == ",":
+                    index = self.sequence(index, start)
+                if toks[self.i] != "]":
+                    raise self.fail("expected ']'")
                 self.i += 1
-                index = self.expression()
-                self.expect("]")
                 node = N.Index(node, index, at, self.lines)
             elif token == ".":
                 prop = toks[self.i + 1]
