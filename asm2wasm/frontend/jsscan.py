@@ -163,12 +163,7 @@ class _BraceScan:
 
     def _next_special(self) -> int:
         """The offset of the first special character at or after pos (len(src) when there is none)."""
-        src, pos, next_at = self.src, self.pos, self.next_at
-        for char, at in next_at.items():
-            if at < pos:
-                at = src.find(char, pos)
-                next_at[char] = at if at >= 0 else len(src)
-        return min(next_at.values())
+        return next_of(self.src, self.next_at, self.pos, len(self.src))
 
     def _braces(self, q: int) -> int | None:
         """Count the braces in [pos, q); return the offset past a `}` that brings the depth to zero."""
@@ -255,6 +250,17 @@ class _BraceScan:
                 and not _ident_char_at(self.src, word.start() - 1)
             )
         return True
+
+
+def next_of(src: str, next_at: dict[str, int], pos: int, end: int) -> int:
+    """The offset of the first of `next_at`'s strings in src[pos:end] (`end` when there is none). `next_at` keeps each
+    one's next offset (start with -1): `str.find` runs at memchr speed, and each string is searched for again only
+    once `pos` has passed it, so a walk forward through the text searches it once per string."""
+    for text, at in next_at.items():
+        if at < pos:
+            at = src.find(text, pos, end)
+            next_at[text] = at if at >= 0 else end
+    return min(next_at.values())
 
 
 def _ident_char_at(src: str, i: int) -> bool:

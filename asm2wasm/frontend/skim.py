@@ -34,7 +34,7 @@ from operator import add, eq, itemgetter
 
 from asm2wasm.frontend import nodes as N
 from asm2wasm.frontend.extract import ModuleSpan
-from asm2wasm.frontend.jsscan import BYTE_DEPTH_CHANGE, DEPTH_CHANGE, NOT_BRACES
+from asm2wasm.frontend.jsscan import BYTE_DEPTH_CHANGE, DEPTH_CHANGE, NOT_BRACES, next_of
 from asm2wasm.frontend.parser import FastPathUnavailable, _is_name, _Parser
 from asm2wasm.frontend.scanner import COMMENT, END, POSSESSIVE, STRING, scan
 from asm2wasm.util import gc_paused
@@ -137,18 +137,13 @@ def _braces_alone(source: str, span: ModuleSpan) -> bytes | None:
     """The module's text as bytes, when every brace in it is a brace token: ASCII text (byte offsets are offsets)
     whose few comments and strings (Emscripten's two comments around its functions, the directive) hold no brace;
     None otherwise (then the regular expression of `_top_level_pairs` decides, and says what is wrong)."""
-    # Walk from each comment or string to the next one, as the scanner would. The next quote or `/` is searched for
-    # again only once the walk has passed it (one search of the text per character); a `/` that is a division is
-    # stepped over.
+    # Walk from each comment or string to the next one, as the scanner would (`jsscan.next_of`: one search of the
+    # text per opener); a `/` that is a division is stepped over.
     start, end = span.start, span.end
     next_at = dict.fromkeys(_OPENERS, -1)
     at, specials, slashes = start, 0, 0
     while specials <= _MAX_SPECIALS and slashes <= _MAX_SLASHES:
-        for opener, found in next_at.items():
-            if found < at:
-                found = source.find(opener, at, end)
-                next_at[opener] = found if found >= 0 else end
-        at = min(next_at.values())
+        at = next_of(source, next_at, at, end)
         if at == end:
             try:
                 return source[start:end].encode("ascii")
