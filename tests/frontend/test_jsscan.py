@@ -37,6 +37,9 @@ def _close(body: str) -> str:
         "if (x) { /re/.test(s); } }",
         "x = 1 // comment at the end\n}",
         "s = 'line \\\n continued }'; }",
+        # non-ASCII text between braces (the braces are counted in its UTF-8 bytes; offsets stay the text's)
+        "\u00e9 = { \u00fc: 1 }; \U0001f600 }",
+        "\ud800 { } \udfff }",
         # special characters inside other tokens: each is looked up again once the scan has passed it
         "var s = \"/'`\"; x = a / '\"' + `'/`; /* \" ' ` */ }",
         "a = '//'; b = \"/*\"; c = x / y / `/${ '}' }/`; }",
