@@ -69,6 +69,7 @@ class FunctionChecker(CallChecks):
         self.result = "void"
         self.lines: SourceLines | None = None  # the positions of the function's source, for error messages
         self.checked_accesses = 0  # loads and stores built with an address not proven in bounds
+        self.statements = 0
 
     # ---- §6.4 ValidateFunction
 
@@ -87,7 +88,7 @@ class FunctionChecker(CallChecks):
             locals_.append((name, vt, value))
         body = [self.check_stmt(stmt) for stmt in decl.body[start:]]
         return ir.Function(decl.name, params, locals_, RESULT_VT[sig.result], sig.result, body, decl.at,
-                           self.checked_accesses)
+                           self.checked_accesses, self.statements)
 
     def _add_local(self, name: str, kind: str, at: int) -> None:
         if name in self.locals:
@@ -99,6 +100,7 @@ class FunctionChecker(CallChecks):
     # ---- §6.5 statements
 
     def check_stmt(self, stmt: n.Node):
+        self.statements += 1
         method = self._STATEMENTS.get(type(stmt))
         if method is None:
             what = stmt.what if isinstance(stmt, n.Unsupported) else type(stmt).__name__
@@ -110,6 +112,7 @@ class FunctionChecker(CallChecks):
         return method(self, stmt)
 
     def _block(self, stmt: n.Block):
+        self.statements -= 1  # a block groups statements: only they count
         return ir.BlockStmt([self.check_stmt(s) for s in stmt.body])
 
     def _expr_stmt(self, stmt: n.ExprStmt):

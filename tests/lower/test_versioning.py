@@ -442,8 +442,42 @@ def test_functions_with_too_many_checked_accesses_are_not_planned(extra: int) ->
     assert func.checked_accesses == n
     plannable = versioning.analyse(func, lambda access: not access.addr.in_bounds) is not None
     assert plannable == (n <= versioning.MAX_FUNCTION_CHECKS)
-    func.checked_accesses = 0  # without the count, the walk itself gives up at the same number
+    func.checked_accesses = func.statements = 0  # without the counts, the walk itself gives up at the same number
     assert (versioning.analyse(func, lambda access: not access.addr.in_bounds) is not None) == plannable
+
+
+def test_the_checker_counts_statements_but_not_blocks() -> None:
+    func = next(f for f in compiled_module(
+        "function f(p) { p = p|0; if (p) { H32[p >> 2] = 1; { H32[(p + 4) >> 2] = 2; } } else p = 3;"
+        " while (p) { p = (p - 1)|0; ; } return p|0; }"
+    ).typed.functions if f.name == "f")
+    # if, two stores, `p = 3`, while, `p = p - 1`, the empty statement, return (not the parameter's annotation)
+    assert func.statements == 8
+    assert func.checked_accesses == 2
+
+
+def _sparse_function(statements: int, accesses: int) -> ir.Function:
+    """`f` of `statements` statements, `accesses` of them stores at p + 4i (a range covers them), the others
+    assignments of a local."""
+    body = "".join(f"H32[(p + {4 * i}) >> 2] = {i}; " for i in range(accesses))
+    body += "q = (q + 1)|0; " * (statements - accesses)
+    func = next(f for f in compiled_module(f"function f(p) {{ p = p|0; var q = 0; {body}}}").typed.functions
+                if f.name == "f")
+    assert (func.statements, func.checked_accesses) == (statements, accesses)
+    return func
+
+
+@pytest.mark.parametrize(("statements", "accesses", "planned"), [
+    (versioning.SPARSE_STATEMENTS, versioning.SPARSE_STATEMENTS // 2, True),  # dense enough
+    (versioning.SPARSE_STATEMENTS, versioning.SPARSE_STATEMENTS // 2 - 1, False),  # big and sparse
+    (versioning.SPARSE_STATEMENTS - 1, 2, True),  # sparse but small: small functions pay (ammo.js)
+])
+def test_big_sparse_functions_are_not_planned(statements: int, accesses: int, planned: bool) -> None:
+    func = _sparse_function(statements, accesses)
+    plan = versioning.plan_function(func, lambda access: not access.addr.in_bounds)
+    assert (plan is not None) == planned
+    if planned:  # and what it plans is a range over the stores
+        assert any(type(item) is versioning.Range and len(item.covered) == accesses for item in plan.body)
 
 
 def test_source_offsets_of_both_copies_name_the_same_statements() -> None:
