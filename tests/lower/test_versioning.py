@@ -484,6 +484,17 @@ def test_big_sparse_functions_are_not_planned(statements: int, accesses: int, pl
         assert any(type(item) is versioning.Range and len(item.covered) == accesses for item in plan.body)
 
 
+def test_the_sparse_fixture_has_a_big_function_on_each_side_of_the_limit() -> None:
+    """fixtures/valid/heap-versioning-sparse.js, which the differential tests run: its interpreter is left alone,
+    its record update as big gets ranges."""
+    fixture = Path(__file__).parents[2] / "fixtures/valid/heap-versioning-sparse.js"
+    functions = {f.name: f for f in compile_source(fixture.read_text(), fixture.name, Options(jobs=1)).typed.functions}
+    for name, planned in (("interpret", False), ("scale", True)):
+        func = functions[name]
+        assert func.statements >= versioning.SPARSE_STATEMENTS
+        assert (versioning.plan_function(func, lambda access: not access.addr.in_bounds) is not None) == planned
+
+
 def test_source_offsets_of_both_copies_name_the_same_statements() -> None:
     """With -g, each statement of a range is located in both copies (lowered once, the fast copy made by edits):
     the same statements in the same order, each at an instruction that starts it in both."""
