@@ -230,7 +230,7 @@ class Function:
     body: list
     at: int  # the declaration's source offset
     checked_accesses: int = 0  # its loads and stores whose address is not proven in bounds (each built once)
-    statements: int = 0  # its statements, nested ones included
+    statements: int = 0  # its statements, nested ones included, blocks not (versioning.SPARSE_STATEMENTS)
 
 
 @dataclass
