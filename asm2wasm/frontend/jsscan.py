@@ -26,10 +26,8 @@ DEPTH_CHANGE = {"{": 1, "}": -1}  # how a brace changes the nesting depth
 
 SPECIAL = "\"'`/"  # the characters that may start a string, template, comment or regular expression
 _BRACE = re.compile(r"[{}]")
-# A text's braces alone, at memchr speed: its UTF-8 bytes without every byte but `{` and `}` (no multi-byte sequence
-# contains either: its bytes are all >= 0x80), `bytes.translate(None, NOT_BRACES)`; then the depth change of each.
-NOT_BRACES = bytes(b for b in range(256) if b not in b"{}")
-BYTE_DEPTH_CHANGE = {ord("{"): 1, ord("}"): -1}
+_NOT_BRACES = bytes(b for b in range(256) if b not in b"{}")  # deleted by `brace_depths`
+_BYTE_DEPTH_CHANGE = {ord("{"): 1, ord("}"): -1}
 _STRINGS = {
     '"': re.compile(r'"(?:[^"\\\n\r]|\\\r\n|\\[\s\S])*"'),
     "'": re.compile(r"'(?:[^'\\\n\r]|\\\r\n|\\[\s\S])*'"),
@@ -173,8 +171,7 @@ class _BraceScan:
             self.depth += src.count("{", pos, q) - closes
             return None
         # the depth after each brace, at C speed; walk to the `}` only where it reaches zero
-        braces = src[pos:q].encode("utf-8", "surrogatepass").translate(None, NOT_BRACES)
-        depths = list(accumulate(map(BYTE_DEPTH_CHANGE.__getitem__, braces), initial=self.depth))
+        _, depths = brace_depths(src[pos:q].encode("utf-8", "surrogatepass"), self.depth)
         if min(depths) > 0:
             self.depth = depths[-1]
             return None
@@ -250,6 +247,14 @@ class _BraceScan:
                 and not _ident_char_at(self.src, word.start() - 1)
             )
         return True
+
+
+def brace_depths(data: bytes, depth: int = 0) -> tuple[bytes, list[int]]:
+    """The braces of the UTF-8 text `data` alone, in order, and the nesting depth before the first (`depth`) and
+    after each. At memchr speed: every byte but `{` and `}` is deleted (no multi-byte sequence holds either: its
+    bytes are all >= 0x80), then each brace's depth change summed."""
+    braces = data.translate(None, _NOT_BRACES)
+    return braces, list(accumulate(map(_BYTE_DEPTH_CHANGE.__getitem__, braces), initial=depth))
 
 
 def next_of(src: str, next_at: dict[str, int], pos: int, end: int) -> int:

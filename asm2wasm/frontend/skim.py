@@ -34,7 +34,7 @@ from operator import add, eq, itemgetter
 
 from asm2wasm.frontend import nodes as N
 from asm2wasm.frontend.extract import ModuleSpan
-from asm2wasm.frontend.jsscan import BYTE_DEPTH_CHANGE, DEPTH_CHANGE, NOT_BRACES, next_of
+from asm2wasm.frontend.jsscan import DEPTH_CHANGE, brace_depths, next_of
 from asm2wasm.frontend.parser import FastPathUnavailable, _is_name, _Parser
 from asm2wasm.frontend.scanner import COMMENT, END, POSSESSIVE, STRING, scan
 from asm2wasm.util import gc_paused
@@ -164,8 +164,8 @@ def _braces_alone(source: str, span: ModuleSpan) -> bytes | None:
 def _pairs_of(data: bytes, span: ModuleSpan) -> list[tuple[int, int]]:
     """`_top_level_pairs` of the module's text `data` (see `_braces_alone`): the same checks, the same pairs, at C
     speed but for one Python step per function."""
-    braces = data.translate(None, NOT_BRACES)  # the braces alone, in order
-    depths = list(accumulate(map(BYTE_DEPTH_CHANGE.__getitem__, braces)))  # after each
+    braces, depths = brace_depths(data)
+    del depths[0]  # the depth after each brace
     if not braces or min(depths) < 0 or depths[-1] != 0 or 0 in depths[:-1] or not data.endswith(b"}"):
         raise FastPathUnavailable("the skim does not find the module's braces", span.start)
     # every brace's offset: the running sum of the lengths of the texts between them, each brace counted
