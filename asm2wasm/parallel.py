@@ -371,7 +371,8 @@ def _lower_and_encode(functions: list, versions: list, indices: list[int], layou
     cache = InstructionCache()
     encode_seconds = 0.0
     for i, index in enumerate(indices):
-        (f, version), functions[i], versions[i] = (functions[i], versions[i]), None, None
+        f, version = functions[i], versions[i]
+        functions[i] = versions[i] = None  # freed once lowered: the next function reuses the memory
         function, twin = lower_with_twin(f, func_types[index], layout, version, twins.get(index))
         start = time.perf_counter()
         encoded.append(encode_function(function, cache))
