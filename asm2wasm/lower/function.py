@@ -43,7 +43,8 @@ class Layout:
     func_base: int  # Wasm index of the first asm.js function
     helper_base: int  # Wasm index of the first semantics helper
     global_base: int  # Wasm index of the first module global (imports come first)
-    heap_limit_globals: dict[int, int]  # access size -> index of the global holding `byteLength - size + 1`
+    heap_limit_globals: dict[int, int]  # access size -> index of the global holding `byteLength - size + 1` (and
+    # versioning.RANGE_LIMIT_SIZE -> that of the range tests' limit)
     foreign_index: dict[tuple, int]  # (name, params, result) -> Wasm function index
     math_index: dict[str, int]
     table_offsets: list[int]
@@ -478,24 +479,21 @@ class FunctionLowering:
         self.code += copy.code
 
     def _group_test(self, group: versioning.Group) -> None:
-        """True when every access of the group is in bounds: `(G + lo) <u heap_limit - span`, or for `G | k`
-        addresses `(G | mask) <u heap_limit` (versioning.py), heap_limit that of the group's widest access."""
-        code, limit = self.code, self.layout.heap_limit_globals[group.size]
+        """True when every access of the group is in bounds: `(G + lo) <u heap_limit_R`, R = RANGE_LIMIT_SIZE,
+        or for `G | k` addresses `(G | mask) <u heap_limit_s`, s the group's widest access (versioning.py)."""
+        code, limits = self.code, self.layout.heap_limit_globals
         if group.ored:
             self.emit(group.node)
-            code += [("i32.const", group.or_mask()), ("i32.or",), ("global.get", limit), ("i32.lt_u",)]
+            code += [("i32.const", group.or_mask()), ("i32.or",), ("global.get", limits[group.size]), ("i32.lt_u",)]
             return
-        lo, span = group.test_lo(), group.hi - group.test_lo()
+        lo = group.test_lo()
         if group.node is None:
             code.append(("i32.const", lo))
         else:
             self.emit(group.node)
             if lo:
                 code += [("i32.const", lo), ("i32.add",)]
-        code.append(("global.get", limit))
-        if span:
-            code += [("i32.const", span), ("i32.sub",)]
-        code.append(("i32.lt_u",))
+        code += [("global.get", limits[versioning.RANGE_LIMIT_SIZE]), ("i32.lt_u",)]
 
     def _block(self, node: ir.BlockStmt) -> None:
         if not node.labels:

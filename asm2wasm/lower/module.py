@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from asm2wasm.check import ir
 from asm2wasm.lower.function import Layout, lower_with_twin, plan_versions, versioning_on
 from asm2wasm.lower.semantics import ACCESS_HELPER_OPS, HELPERS, access_helpers
+from asm2wasm.lower.versioning import RANGE_LIMIT_SIZE
 from asm2wasm.wasm import model as wasm
 
 HEAP_ACCESS_SIZES = (1, 2, 4, 8)
@@ -81,7 +82,8 @@ def plan_module(typed: ir.TypedModule, fast: bool = False, debug_lines: bool = F
     """Imports, globals, the table and every index, from the module-level facts and the signatures alone."""
     module = wasm.Module(name=typed.name or "")
     has_heap = bool(typed.heap_views)
-    limit_sizes = HEAP_ACCESS_SIZES if has_heap and not fast else ()
+    versioned = versioning_on(versioning, fast, has_heap)
+    limit_sizes = (*HEAP_ACCESS_SIZES, *((RANGE_LIMIT_SIZE,) if versioned else ())) if has_heap and not fast else ()
     link = LinkInfo(heap=has_heap, heap_limit_sizes=limit_sizes)
 
     if has_heap:
@@ -112,7 +114,7 @@ def plan_module(typed: ir.TypedModule, fast: bool = False, debug_lines: bool = F
         global_base=len(module.global_imports) + len(heap_limits) * (typed.grow_function is not None),
         heap_limit_globals=heap_limits, foreign_index=foreign_index,
         math_index=math_index, table_offsets=table_offsets, table_types=table_types, fast=fast,
-        debug_lines=debug_lines, versioning=versioning_on(versioning, fast, has_heap),
+        debug_lines=debug_lines, versioning=versioned,
         access_helper_base=access_helper_base,
         twin_base=helper_base + len(HELPERS) + (len(ACCESS_HELPER_OPS) if heap_limits else 0),
     )

@@ -13,17 +13,22 @@ they are there, k a constant) are *covered*: grouped by G, each group with the w
 (span = hi - lo <= MAX_SPAN; lo is lowered to 0 when the span allows, see Group.test_lo). The range is emitted
 twice:
 
-    (G1 + lo1) <u (heap_limit_s1 - span1)  and  (G2 + lo2) <u (heap_limit_s2 - span2)  and ...
+    (G1 + lo1) <u heap_limit_R  and  (G2 + lo2) <u heap_limit_R  and ...
     if
       the statements, the covered accesses without checks            ;; fast copy
     else
       the statements, every access checked as always                  ;; slow copy: the code of before
     end
 
-Why the fast copy does what the checks would have done: heap_limit_s = L - (s - 1) (L = the heap's byteLength, at
+Why the fast copy does what the checks would have done: heap_limit_N = L - (N - 1) (L = the heap's byteLength, at
 least 4096, MIN_HEAP_BYTES: every link path refuses smaller heaps; growth only makes L bigger, so a test that held at
-the range's start still holds after a call that grew the memory), s the widest access of the group (1 to 8 bytes).
-span <= MAX_SPAN = 2048, so the bound is positive. If t = (G + lo) mod 2^32 < L - (s - 1) - span, then for every k in
+the range's start still holds after a call that grew the memory), and R = RANGE_LIMIT_SIZE = MAX_SPAN + 8: the limit
+of an access of R bytes, below L - (s - 1) - span for every group (s, the widest access of the group, is at most 8
+bytes; span <= MAX_SPAN = 2048), and positive. One limit for every test: the tests of a function share the one
+value (TurboFan keeps a global's value in a register or reloads it; with `heap_limit_s - span` computed per group,
+ammo.js's steps took 0.7% longer, and tests against constants would save 0.4% more, but the limit is known only
+at link time). A test fails within 2055 bytes of the heap's end where it need not: the slow copy runs there.
+If t = (G + lo) mod 2^32 < L - (R - 1) <= L - (s - 1) - span, then for every k in
 [lo, hi] the access's address before its mask, (G + k) mod 2^32 = t + (k - lo), lies in [0, L - s] (no wrap:
 t + span < 2^32). The access reads or writes at most s bytes at that address rounded down to its size: inside
 [0, L), exactly where the checked access would have gone. Its address expression is evaluated where it always was:
@@ -62,6 +67,7 @@ from typing import ClassVar, NamedTuple
 from asm2wasm.check import ir
 
 MAX_SPAN = 2048  # largest window of a group (bytes); keeps heap_limit_s - span positive (heaps have >= 4096 bytes)
+RANGE_LIMIT_SIZE = MAX_SPAN + 8  # range tests compare with heap_limit_<this> (see the module docstring)
 MAX_NODES = 24  # largest symbolic address expression (instructions of the test)
 MIN_COVERED = 2  # a range pays for its test only with at least this many covered accesses
 CUT_GAIN = 2  # start a new range where that covers at least this many more accesses in the next statements

@@ -189,8 +189,9 @@ def test_the_fast_copy_has_no_checks_and_uses_memarg_offsets() -> None:
     assert not any(ins[0] in ("i32.load", "i32.store", "global.get") for ins in slow)
     assert sum(1 for ins in slow if ins[0] == "call") == 4  # every access checked by an access helper
     test = body[body.index(("local.set", 1)) + 1:start]  # after `q = p`, which the range leaves out
-    # heap_limit_4 (the 3rd import: the widest access is 4 bytes) less the window of 16 bytes, one comparison
-    assert test == [("local.get", 0), ("global.get", 2), ("i32.const", 16), ("i32.sub",), ("i32.lt_u",)]
+    # one comparison with the range tests' limit (the 5th import, after heap_limit_1, _2, _4 and _8), which lies
+    # below heap_limit_4 less the window of 16 bytes
+    assert test == [("local.get", 0), ("global.get", 4), ("i32.lt_u",)]
     assert body[-1] == ("unreachable",)  # both copies returned
 
 
@@ -255,7 +256,8 @@ SHIFT = {1: 0, 2: 1, 4: 2, 8: 3}
 
 def random_runs_module(seed: int, heap: int) -> str:
     """Functions made of one run of loads and stores at p + constant or p | constant (every view, offsets around 0),
-    called with p swept across the heap's end, around 0 and where p + offset wraps."""
+    called with p swept across the heap's end, across where the range tests start to fail (RANGE_LIMIT_SIZE bytes
+    before it), around 0 and where p + offset wraps."""
     import random
 
     rng = random.Random(seed)
@@ -281,7 +283,9 @@ def random_runs_module(seed: int, heap: int) -> str:
         names.append(f"f{f}")
         lines.append(f"  function f{f}(p, v) {{\n    p = p | 0;\n    v = v | 0;\n    var s = 0.0;\n"
                      + "\n".join(body) + "\n    return +s;\n  }")
-    sweep = [*range(heap - 72, heap + 9), *range(-40, 9, 3), 2147483647 - 8, -2147483648, 4095, 123]
+    edge = heap - versioning.RANGE_LIMIT_SIZE
+    sweep = [*range(heap - 72, heap + 9), *range(edge - 52, edge + 17, 3), *range(-40, 9, 3), 2147483647 - 8,
+             -2147483648, 4095, 123]
     calls = [f"// call: {name}({p}, {i})" for name in names for i, p in enumerate(sweep)]
     views = "\n".join(f"  var {v} = new stdlib.{ctor}(heap);" for v, (ctor, _, _) in VIEWS_BY_NAME.items())
     return (f"// heap: {heap}\n" + "\n".join(calls) + "\nfunction RandomRuns(stdlib, foreign, heap) {\n  \"use asm\";\n"
