@@ -39,7 +39,8 @@ it runs, whereas asm.js is compiled whole by TurboFan at load), with the Wasm co
 (`--no-liftoff --no-wasm-lazy-compilation`, "[eager TurboFan]": the code quality alone), and so with the branch
 hints of our output taken (`--experimental-wasm-branch-hinting`, "[eager TurboFan, hints]"), as Chrome since 136 and
 Firefox take them; node 20 does not by default (the asm.js has none: its row only measures it again). The load
-times (when V8 compiles the asm.js) are in the notes, and the sums of load and work (what a page waits for). Ratios
+times (when V8 compiles the asm.js) are in the notes, and the sums of load and work (what a page waits for), and,
+since a fresh process's JIT warm-up varies by a few percent, the median of the runs beside the best one. Ratios
 are Wasm time / asm.js time: lower is better. "same output" says whether the output equals the original's (SHA-256
 digest, every SQL result, every body's position at every step). A workload whose driver is missing says "not yet";
 a mode that could not be compiled says "no output".
@@ -56,6 +57,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -609,6 +611,12 @@ def run_table(rows: list[dict]) -> tuple[str, list[str]]:
             text = ", ".join(f"{m} {_ms(v)}" + (f" ({v / totals['asm.js']:.2f})" if m != "asm.js" else "")
                              for m, v in totals.items())
             notes.append(f"{row['label']}: load + work, best run: {text}")
+        runs = row.get("all_ms", {})
+        medians = {m: statistics.median(values) for m, values in runs.items() if len(values) >= 3}
+        if medians.get("asm.js"):
+            text = ", ".join(f"{m} {_ms(v)}" + (f" ({v / medians['asm.js']:.2f})" if m != "asm.js" else "")
+                             for m, v in medians.items())
+            notes.append(f"{row['label']}: median of {len(runs['asm.js'])} runs: {text}")
     columns = RUN_COLUMNS
     if unversioned:
         columns = (*RUN_COLUMNS[:-1], "unversioned", "unv./asm.js", RUN_COLUMNS[-1].replace("fast)", "fast / unv.)"))
