@@ -66,7 +66,7 @@ from typing import ClassVar, NamedTuple
 
 from asm2wasm.check import ir
 
-MAX_SPAN = 2048  # largest window of a group (bytes); keeps heap_limit_s - span positive (heaps have >= 4096 bytes)
+MAX_SPAN = 2048  # largest window of a group (bytes); keeps heap_limit_R positive (heaps have >= 4096 bytes)
 RANGE_LIMIT_SIZE = MAX_SPAN + 8  # range tests compare with heap_limit_<this> (see the module docstring)
 MAX_NODES = 24  # largest symbolic address expression (instructions of the test)
 MIN_COVERED = 2  # a range pays for its test only with at least this many covered accesses
