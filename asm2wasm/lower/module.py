@@ -83,7 +83,9 @@ def plan_module(typed: ir.TypedModule, fast: bool = False, debug_lines: bool = F
     module = wasm.Module(name=typed.name or "")
     has_heap = bool(typed.heap_views)
     versioned = versioning_on(versioning, fast, has_heap)
-    limit_sizes = (*HEAP_ACCESS_SIZES, *((RANGE_LIMIT_SIZE,) if versioned else ())) if has_heap and not fast else ()
+    limit_sizes: tuple[int, ...] = ()
+    if has_heap and not fast:  # the checks' limits, and the range tests' one when ranges are made (versioning.py)
+        limit_sizes = HEAP_ACCESS_SIZES + ((RANGE_LIMIT_SIZE,) if versioned else ())
     link = LinkInfo(heap=has_heap, heap_limit_sizes=limit_sizes)
 
     if has_heap:
