@@ -27,7 +27,7 @@ DEPTH_CHANGE = {"{": 1, "}": -1}  # how a brace changes the nesting depth
 SPECIAL = "\"'`/"  # the characters that may start a string, template, comment or regular expression
 _BRACE = re.compile(r"[{}]")
 _NOT_BRACES = bytes(b for b in range(256) if b not in b"{}")  # deleted by `brace_depths`
-_BYTE_DEPTH_CHANGE = {ord("{"): 1, ord("}"): -1}
+_BYTE_DEPTH_CHANGE = {ord(brace): change for brace, change in DEPTH_CHANGE.items()}  # the same, by byte
 _STRINGS = {
     '"': re.compile(r'"(?:[^"\\\n\r]|\\\r\n|\\[\s\S])*"'),
     "'": re.compile(r"'(?:[^'\\\n\r]|\\\r\n|\\[\s\S])*'"),
