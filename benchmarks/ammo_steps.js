@@ -8,10 +8,10 @@
 // tests/realworld/ammo_run.js times the whole step loop of its scene, including the calls that read every body's
 // transform back after each step; here only the stepSimulation calls are timed, each round on a fresh copy of the
 // same scene (tests/realworld/ammo_scene.js, without ammo_run.js's impulse), so the differences between builds are
-// the differences of their code. One process holds all builds, so a busy moment of the machine
-// hits all of them; the order alternates between rounds. Prints one line per build (median, min, max of the rounds,
-// median over the first build's median) and, last, the JSON of all round times. Each build must give the same final
-// positions as the first (bit for bit), or its line says DIFFERENT.
+// the differences of their code. One process holds all builds, so a busy moment of the machine hits all of them; the
+// order alternates between rounds. Prints one line per build (median, min, max of the rounds, median over the first
+// build's median) and, last, the JSON of all round times. Each build must give the same final positions as the first
+// (bit for bit), or its line says DIFFERENT.
 //
 // Ammo's default heap (64 MiB) holds about 20 scenes: keep rounds x builds below that.
 'use strict';
