@@ -6,6 +6,7 @@ there, every phase was measured, the module compiled and V8 accepted the same mo
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 import subprocess
@@ -59,3 +60,27 @@ def test_every_phase_measured_and_v8_accepted_the_module(demo_bench: tuple[str, 
     assert row["v8"]["accepted"] == row["v8"]["modules"] == 1
     assert row["v8"]["ms"] > 0 and row["v8"]["ratio"] > 0
     assert "run" not in report
+
+
+def _run_module():
+    """benchmarks/run.py as a module (it is a script, not part of the package)."""
+
+    spec = importlib.util.spec_from_file_location("bench_run", RUN)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_run"] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_run_notes_give_the_median_of_the_runs_beside_the_best() -> None:
+    # the best runs give 0.90 (90 / 100); the medians 1.00 (110 / 110): the note must show the latter
+    row = {"workload": "w", "label": "w [eager]", "all_ms": {"asm.js": [100.0, 110.0, 130.0],
+                                                             "exact": [90.0, 110.0, 120.0]}}
+    row["ms"] = {mode: min(values) for mode, values in row["all_ms"].items()}
+    row["ratio"] = {"exact": row["ms"]["exact"] / row["ms"]["asm.js"]}
+    bench = _run_module()
+    _, notes = bench.run_table([row])
+    assert "w [eager]: median of 3 runs: asm.js 110.0 ms, exact 110.0 ms (1.00)" in notes
+    row["all_ms"] = {"asm.js": [100.0, 110.0], "exact": [90.0, 110.0]}  # too few runs for a median
+    _, notes = bench.run_table([row])
+    assert not any("median" in note for note in notes)
